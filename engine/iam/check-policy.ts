@@ -1,0 +1,225 @@
+import { evaluatePolicy, statementApplies, statementRef } from './evaluate-policy.js';
+import { otherAccounts } from './other-accounts.js';
+import { type Probe, type RequestSpec, buildRequest, describeProbe, forAccount, withoutKeys } from './request-spec.js';
+import { closestAllow, describePrincipal, lacks, traceStatement } from './trace.js';
+import type { Decision, IamRequest, Policy, RequestPrincipal, Statement, StatementRef } from './types.js';
+
+export type Expectation = 'allowed' | 'not-allowed' | 'denied';
+
+/** Where the request's caller comes from: given, or each IAM principal that an Allow statement names. */
+export type PrincipalSource =
+  | { readonly kind: 'fixed'; readonly principal: RequestPrincipal }
+  | { readonly kind: 'named-by-policy'; readonly defaultAccount: string; readonly partition: string };
+
+export interface PolicyCheck {
+  readonly expect: Expectation;
+  readonly principal: PrincipalSource;
+  /** The request for a given caller (context keys such as `aws:PrincipalArn` depend on it). */
+  readonly request: (principal: RequestPrincipal) => RequestSpec;
+  /** Variations the granting statement(s) must not allow; only with `expect: allowed`. */
+  readonly probes: readonly Probe[];
+  /** `policy`: no statement may allow a probe; `granting-statement`: the statement that grants must not. */
+  readonly scope: 'policy' | 'granting-statement';
+}
+
+export interface ProbeOutcome {
+  readonly name: string;
+  readonly description: string;
+  readonly allowed: boolean;
+  readonly allowedBy: readonly StatementRef[];
+}
+
+export interface PolicyEvidence {
+  readonly principal: string;
+  readonly action: string;
+  readonly decision: Decision;
+  readonly allowedBy: readonly StatementRef[];
+  readonly deniedBy: readonly StatementRef[];
+  readonly probes?: readonly ProbeOutcome[];
+  readonly closest?: { readonly statement: StatementRef; readonly lacks: readonly string[] };
+  readonly policyProblems?: readonly string[];
+}
+
+export interface PolicyCheckResult {
+  readonly status: 'pass' | 'fail';
+  readonly reason: string;
+  readonly evidence: PolicyEvidence;
+}
+
+interface Candidate {
+  readonly principal: RequestPrincipal;
+  readonly statement?: Statement;
+  /** How to name the caller in reasons when it stands for more than one identity (a `*` principal). */
+  readonly description?: string;
+}
+
+interface Attempt extends PolicyCheckResult {
+  /** Ranks failed attempts: a grant that leaks beats a denied grant beats no grant at all. */
+  readonly rank: number;
+}
+
+/** Runs a policy check: the decision for the request, who decided it, and whether the grant is confined. */
+export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResult {
+  const candidates = candidatesFor(policy, check.principal);
+  if (candidates.length === 0) {
+    const spec = check.request({ kind: 'aws', arn: '*', account: '' });
+    return result(fail(0, `no Allow statement names an IAM principal (an account, user or role) that could ${spec.action}`, {
+      principal: 'any IAM principal',
+      action: spec.action,
+      decision: 'not-allowed',
+      allowedBy: [],
+      deniedBy: [],
+      ...problems(policy),
+    }));
+  }
+  let best: Attempt | undefined;
+  for (const candidate of candidates) {
+    const attempt = attemptCandidate(policy, check, candidate);
+    if (attempt.status === 'pass') return result(attempt);
+    if (best === undefined || attempt.rank > best.rank) best = attempt;
+  }
+  return result(best as Attempt);
+}
+
+function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candidate): Attempt {
+  const spec = check.request(candidate.principal);
+  const request = buildRequest(spec);
+  const decision = evaluatePolicy(policy, request);
+  const who = candidate.description ?? describePrincipal(candidate.principal);
+  const base = { principal: who, action: spec.action, decision: decision.decision, allowedBy: decision.allowedBy, deniedBy: decision.deniedBy };
+  const granting = grantingStatements(policy, check, candidate, request, decision.allowedBy);
+  if (check.expect === 'not-allowed') {
+    return decision.decision === 'allowed'
+      ? fail(1, `allows ${spec.action} for ${who} by ${labels(decision.allowedBy)}`, base)
+      : pass(`does not allow ${spec.action} for ${who}`, base);
+  }
+  if (check.expect === 'denied') {
+    return decision.decision === 'denied'
+      ? pass(`denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}`, base)
+      : fail(1, `does not deny ${spec.action} for ${who}`, base);
+  }
+  if (granting.length === 0) {
+    const closest = candidate.statement === undefined ? closestAllow(policy, request) : ownStatement(candidate.statement, request);
+    const why = closest === undefined ? ': it has no Allow statement' : `: the closest, ${label(closest.statement)}, ${closest.lacks.join('; ')}`;
+    return fail(0, `does not allow ${spec.action} for ${who}${why}`, { ...base, ...(closest === undefined ? {} : { closest }), ...problems(policy) });
+  }
+  if (decision.deniedBy.length > 0) {
+    return fail(1, `${spec.action} for ${who} is allowed by ${labels(granting.map(statementRef))} but denied by ${labels(decision.deniedBy)}`, base);
+  }
+  const outcomes = check.probes.flatMap((probe) => runProbe(policy, check, spec, granting, probe));
+  const leaks = outcomes.filter((o) => o.allowed);
+  if (leaks.length === 0) {
+    const confined = outcomes.length === 0 ? '' : `, and not ${unique(check.probes.map((p) => describeProbe(p))).join(' or ')}`;
+    return pass(`allows ${spec.action} for ${who} by ${labels(granting.map(statementRef))}${confined}`, { ...base, probes: outcomes });
+  }
+  const leak = leaks[0] as ProbeOutcome;
+  const open = policy.statements.filter((s) => leak.allowedBy.some((r) => r.index === s.index) && s.conditions.length === 0);
+  const why = open.length === 0 ? '' : ` (${labels(open.map(statementRef))} has no Condition, so it does not confine the grant)`;
+  return fail(2, `${labels(leak.allowedBy)} also allows ${spec.action} ${leak.description}${why}`, { ...base, probes: outcomes });
+}
+
+/** Statements that grant the request: with a statement scope only the candidate's own statement counts. */
+function grantingStatements(
+  policy: Policy,
+  check: PolicyCheck,
+  candidate: Candidate,
+  request: IamRequest,
+  allowedBy: readonly StatementRef[],
+): readonly Statement[] {
+  if (check.scope === 'granting-statement' && candidate.statement !== undefined) {
+    return statementApplies(candidate.statement, request) ? [candidate.statement] : [];
+  }
+  return allowedBy.map((ref) => policy.statements[ref.index] as Statement);
+}
+
+function runProbe(policy: Policy, check: PolicyCheck, spec: RequestSpec, granting: readonly Statement[], probe: Probe): ProbeOutcome[] {
+  const variants: { spec: RequestSpec; variant?: string }[] =
+    'without' in probe
+      ? [{ spec: withoutKeys(spec, probe.without) }]
+      : otherAccounts(policy, probe.otherAccount).map((other) => ({ spec: forAccount(spec, probe.otherAccount, other), variant: other }));
+  return variants.map(({ spec: probeSpec, variant }) => {
+    const request = buildRequest(probeSpec);
+    const decision = evaluatePolicy(policy, request);
+    const allowedBy =
+      check.scope === 'granting-statement' ? granting.filter((s) => statementApplies(s, request)).map(statementRef) : decision.allowedBy;
+    const allowed = allowedBy.length > 0 && decision.deniedBy.length === 0;
+    return { name: probe.name, description: describeProbe(probe, variant), allowed, allowedBy: allowed ? allowedBy : [] };
+  });
+}
+
+function candidatesFor(policy: Policy, source: PrincipalSource): Candidate[] {
+  if (source.kind === 'fixed') return [{ principal: source.principal }];
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  for (const statement of policy.statements) {
+    if (statement.effect !== 'Allow' || statement.principals === undefined) continue;
+    for (const entry of statement.principals) {
+      let candidate: Candidate | undefined;
+      if (entry.kind === 'aws-account') candidate = { principal: accountRoot(source.partition, entry.account), statement, description: `account ${entry.account}` };
+      else if (entry.kind === 'aws-arn') candidate = { principal: { kind: 'aws', arn: entry.arn, account: entry.account }, statement };
+      else if (entry.kind === 'any') candidate = { ...principalDescribedBy(statement, source), statement };
+      if (candidate === undefined || candidate.principal.kind !== 'aws') continue;
+      const key = `${statement.index} ${candidate.principal.arn}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(candidate);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A `*` principal stands for a caller the statement's own conditions describe (`aws:PrincipalArn`,
+ * `kms:CallerAccount`, `aws:PrincipalAccount`), in the default account (the key's) when they say nothing.
+ */
+function principalDescribedBy(statement: Statement, source: { defaultAccount: string; partition: string }): Omit<Candidate, 'statement'> {
+  const literal = (keys: readonly string[], operators: RegExp) =>
+    statement.conditions.find((c) => keys.includes(c.keyLower) && c.base !== undefined && operators.test(c.base) && c.set === 'none')?.values[0];
+  const account = literal(['kms:calleraccount', 'aws:principalaccount'], /^StringEquals$/);
+  const owner = account !== undefined && /^\d{12}$/.test(account) ? account : source.defaultAccount;
+  const arnPattern = literal(['aws:principalarn'], /^(StringEquals|StringLike|ArnEquals|ArnLike)$/);
+  if (arnPattern === undefined) return { principal: accountRoot(source.partition, owner), description: `any principal of account ${owner}` };
+  const fields = arnPattern.split(':');
+  if (fields.length >= 6 && /[*?]/.test(fields[4] ?? '')) fields[4] = owner;
+  const arn = fields.join(':').replace(/\*/g, '').replace(/\?/g, 'x');
+  return { principal: { kind: 'aws', arn, account: fields[4] ?? owner }, description: `principals matching ${arnPattern}` };
+}
+
+function accountRoot(partition: string, account: string): RequestPrincipal {
+  return { kind: 'aws', arn: `arn:${partition}:iam::${account}:root`, account };
+}
+
+function ownStatement(statement: Statement, request: IamRequest): { statement: StatementRef; lacks: readonly string[] } {
+  return { statement: statementRef(statement), lacks: lacks(traceStatement(statement, request)) };
+}
+
+function result({ status, reason, evidence }: Attempt): PolicyCheckResult {
+  return { status, reason, evidence };
+}
+
+function pass(reason: string, evidence: PolicyEvidence): Attempt {
+  return { status: 'pass', reason, evidence, rank: 3 };
+}
+
+function fail(rank: number, reason: string, evidence: PolicyEvidence): Attempt {
+  return { status: 'fail', reason, evidence, rank };
+}
+
+function problems(policy: Policy): { policyProblems?: readonly string[] } {
+  const all = [...policy.problems, ...policy.statements.flatMap((s) => s.problems.map((p) => `${label(statementRef(s))}: ${p}`))];
+  return all.length === 0 ? {} : { policyProblems: all };
+}
+
+/** `Statement[1] "Allow CloudTrail to encrypt logs"`: the JSON index and the Sid, as an auditor finds it. */
+export function label(ref: StatementRef): string {
+  return ref.sid === undefined ? `Statement[${ref.index}]` : `Statement[${ref.index}] (Sid "${ref.sid}")`;
+}
+
+function labels(refs: readonly StatementRef[]): string {
+  return refs.map(label).join(', ');
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,115 @@
+import { BlockList, isIP } from 'node:net';
+import { arnFields } from '../arn.js';
+import { compileWildcard } from '../wildcard.js';
+
+/** How one request value is compared with one policy value, for a base condition operator. */
+interface OperatorSpec {
+  readonly negated: boolean;
+  /** Whether policy variables (`${aws:username}`) are substituted in this operator's values. */
+  readonly variables: boolean;
+  readonly match: (requestValue: string, policyValue: string) => boolean;
+}
+
+const equals = (a: string, b: string) => a === b;
+const equalsIgnoreCase = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const like = (a: string, b: string) => cachedWildcard(b)(a);
+const arnLike = (a: string, b: string) => {
+  const request = arnFields(a);
+  const policy = arnFields(b);
+  if (request === undefined || policy === undefined) return false;
+  return policy.every((field, i) => cachedWildcard(field)(request[i] ?? ''));
+};
+const numeric = (compare: (a: number, b: number) => boolean) => (a: string, b: string) => {
+  const x = Number(a);
+  const y = Number(b);
+  return a.trim() !== '' && b.trim() !== '' && Number.isFinite(x) && Number.isFinite(y) && compare(x, y);
+};
+const date = (compare: (a: number, b: number) => boolean) => (a: string, b: string) => {
+  const x = parseDate(a);
+  const y = parseDate(b);
+  return x !== undefined && y !== undefined && compare(x, y);
+};
+const bool = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const ipAddress = (a: string, b: string) => cachedCidr(b)(a);
+
+function spec(negated: boolean, match: OperatorSpec['match'], variables = false): OperatorSpec {
+  return { negated, match, variables };
+}
+
+/** The condition operators of the IAM policy grammar, by base name (qualifiers and `IfExists` removed). */
+export const CONDITION_OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map([
+  ['StringEquals', spec(false, equals, true)],
+  ['StringNotEquals', spec(true, equals, true)],
+  ['StringEqualsIgnoreCase', spec(false, equalsIgnoreCase, true)],
+  ['StringNotEqualsIgnoreCase', spec(true, equalsIgnoreCase, true)],
+  ['StringLike', spec(false, like, true)],
+  ['StringNotLike', spec(true, like, true)],
+  ['NumericEquals', spec(false, numeric((a, b) => a === b))],
+  ['NumericNotEquals', spec(true, numeric((a, b) => a === b))],
+  ['NumericLessThan', spec(false, numeric((a, b) => a < b))],
+  ['NumericLessThanEquals', spec(false, numeric((a, b) => a <= b))],
+  ['NumericGreaterThan', spec(false, numeric((a, b) => a > b))],
+  ['NumericGreaterThanEquals', spec(false, numeric((a, b) => a >= b))],
+  ['DateEquals', spec(false, date((a, b) => a === b))],
+  ['DateNotEquals', spec(true, date((a, b) => a === b))],
+  ['DateLessThan', spec(false, date((a, b) => a < b))],
+  ['DateLessThanEquals', spec(false, date((a, b) => a <= b))],
+  ['DateGreaterThan', spec(false, date((a, b) => a > b))],
+  ['DateGreaterThanEquals', spec(false, date((a, b) => a >= b))],
+  ['Bool', spec(false, bool)],
+  ['BinaryEquals', spec(false, equals)],
+  ['IpAddress', spec(false, ipAddress)],
+  ['NotIpAddress', spec(true, ipAddress)],
+  ['ArnEquals', spec(false, arnLike, true)],
+  ['ArnLike', spec(false, arnLike, true)],
+  ['ArnNotEquals', spec(true, arnLike, true)],
+  ['ArnNotLike', spec(true, arnLike, true)],
+]);
+
+/** `Null` is not a comparison: it tests whether the key is present. */
+export const NULL_OPERATOR = 'Null';
+
+/** The base names a condition may use, for messages. */
+export const CONDITION_OPERATOR_NAMES: readonly string[] = [...CONDITION_OPERATORS.keys(), NULL_OPERATOR];
+
+function parseDate(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+// Policies repeat the same handful of patterns across thousands of keys: compile each once.
+const wildcardCache = new Map<string, (value: string) => boolean>();
+function cachedWildcard(pattern: string): (value: string) => boolean {
+  let matcher = wildcardCache.get(pattern);
+  if (matcher === undefined) {
+    matcher = compileWildcard(pattern);
+    if (wildcardCache.size < 100_000) wildcardCache.set(pattern, matcher);
+  }
+  return matcher;
+}
+
+const cidrCache = new Map<string, (address: string) => boolean>();
+function cachedCidr(cidr: string): (address: string) => boolean {
+  let matcher = cidrCache.get(cidr);
+  if (matcher === undefined) {
+    matcher = compileCidr(cidr);
+    if (cidrCache.size < 10_000) cidrCache.set(cidr, matcher);
+  }
+  return matcher;
+}
+
+function compileCidr(cidr: string): (address: string) => boolean {
+  const [address = '', prefixText] = cidr.split('/');
+  const family = isIP(address);
+  if (family === 0) return () => false;
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  const prefix = prefixText === undefined ? (family === 4 ? 32 : 128) : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) return () => false;
+  const list = new BlockList();
+  list.addSubnet(address, prefix, type);
+  return (candidate) => {
+    const candidateFamily = isIP(candidate);
+    return candidateFamily === family && list.check(candidate, type);
+  };
+}

@@ -1,0 +1,86 @@
+import type { WildcardMatcher } from '../wildcard.js';
+
+export type Effect = 'Allow' | 'Deny';
+
+/** One entry of a statement's `Principal` or `NotPrincipal` element. */
+export type PrincipalEntry =
+  | { readonly kind: 'any'; readonly text: string }
+  | { readonly kind: 'aws-account'; readonly account: string; readonly text: string }
+  | { readonly kind: 'aws-arn'; readonly arn: string; readonly account: string; readonly text: string }
+  | { readonly kind: 'service'; readonly name: string; readonly text: string }
+  | { readonly kind: 'federated'; readonly name: string; readonly text: string }
+  | { readonly kind: 'canonical-user'; readonly id: string; readonly text: string };
+
+/** The caller of a request: an AWS service, or an IAM identity (an account itself is `…:root`). */
+export type RequestPrincipal =
+  | { readonly kind: 'service'; readonly name: string }
+  | { readonly kind: 'aws'; readonly arn: string; readonly account: string };
+
+/** A pattern as written beside its compiled matcher. */
+export interface Pattern {
+  readonly text: string;
+  readonly test: WildcardMatcher;
+}
+
+export type SetQualifier = 'none' | 'any' | 'all';
+
+/** One `operator: { key: values }` pair of a statement's Condition block. */
+export interface ConditionClause {
+  /** The operator as written, e.g. `ForAnyValue:StringLikeIfExists`. */
+  readonly operator: string;
+  /** The operator without qualifier and `IfExists`, e.g. `StringLike`; `undefined` when unknown. */
+  readonly base: string | undefined;
+  readonly set: SetQualifier;
+  readonly ifExists: boolean;
+  readonly key: string;
+  readonly keyLower: string;
+  readonly values: readonly string[];
+}
+
+/** A statement normalised for evaluation; `source` keeps the JSON exactly as the policy holds it. */
+export interface Statement {
+  readonly index: number;
+  readonly sid: string | undefined;
+  readonly effect: Effect;
+  readonly principals: readonly PrincipalEntry[] | undefined;
+  readonly notPrincipals: readonly PrincipalEntry[] | undefined;
+  readonly actions: readonly Pattern[] | undefined;
+  readonly notActions: readonly Pattern[] | undefined;
+  readonly resources: readonly Pattern[] | undefined;
+  readonly notResources: readonly Pattern[] | undefined;
+  readonly conditions: readonly ConditionClause[];
+  /** Why this statement can grant nothing or may be judged differently by AWS (invalid parts). */
+  readonly problems: readonly string[];
+  readonly source: unknown;
+}
+
+export interface Policy {
+  readonly version: string | undefined;
+  readonly statements: readonly Statement[];
+  /** Problems with the document as a whole (e.g. no Statement element). */
+  readonly problems: readonly string[];
+}
+
+/** A context value: IAM context keys are single strings or lists of strings. */
+export type ContextValue = string | readonly string[];
+
+/** A request as IAM sees it; context keys are stored lower-cased (their names are case-insensitive). */
+export interface IamRequest {
+  readonly principal: RequestPrincipal;
+  readonly action: string;
+  readonly resource: string;
+  readonly context: ReadonlyMap<string, ContextValue>;
+}
+
+export interface StatementRef {
+  readonly index: number;
+  readonly sid?: string;
+}
+
+export type Decision = 'allowed' | 'denied' | 'not-allowed';
+
+export interface PolicyDecision {
+  readonly decision: Decision;
+  readonly allowedBy: readonly StatementRef[];
+  readonly deniedBy: readonly StatementRef[];
+}
