@@ -1,0 +1,76 @@
+/** What kind of bad input or failure a diagnostic reports. */
+export type ErrorCode =
+  | 'file-not-found'
+  | 'file-unreadable'
+  | 'encoding'
+  | 'json-syntax'
+  | 'yaml-syntax'
+  | 'snapshot-version'
+  | 'snapshot-schema'
+  | 'snapshot-policy'
+  | 'rule-schema'
+  | 'rule-id'
+  | 'duplicate-rule'
+  | 'unknown-operator'
+  | 'operator-options'
+  | 'unknown-lookup'
+  | 'unknown-binding'
+  | 'json-path'
+  | 'template'
+  | 'regex'
+  | 'no-rules'
+  | 'results-schema'
+  | 'usage'
+  | 'output';
+
+/** One problem, located like a compiler message: `file:line:col message [code]`. */
+export interface Diagnostic {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** The one error type trailguard throws for bad input; it carries every problem found, sorted. */
+export class TrailguardError extends Error {
+  readonly diagnostics: readonly Diagnostic[];
+
+  constructor(diagnostics: readonly Diagnostic[] | Diagnostic, options?: { cause?: unknown }) {
+    const list = sortDiagnostics(Array.isArray(diagnostics) ? diagnostics : [diagnostics as Diagnostic]);
+    super(list.map(formatDiagnostic).join('\n'), options);
+    this.name = 'TrailguardError';
+    this.diagnostics = list;
+  }
+
+  get code(): ErrorCode {
+    return (this.diagnostics[0] as Diagnostic).code;
+  }
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file === undefined ? '' : d.line === undefined ? `${d.file}: ` : `${d.file}:${d.line}:${d.column ?? 1} `;
+  return `${where}${d.message} [${d.code}]`;
+}
+
+export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  return [...list].sort(
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0) ||
+      a.message.localeCompare(b.message),
+  );
+}
+
+/** Line and column (both from 1) of an offset in a text. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: end - lineStart + 1 };
+}

@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { packagePath } from './package-root.js';
+
+type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
+// ajv-formats is CommonJS: under NodeNext its function is the module's `default`.
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
+
+/** A schema problem: where (a JSON Pointer into the document) and what, in words. */
+export interface SchemaProblem {
+  readonly pointer: string;
+  readonly message: string;
+  /** Point at the property's name instead of its value (unknown or missing properties). */
+  readonly atKey: boolean;
+}
+
+/** A validator that is fast when the document is valid and reports every problem when it is not. */
+export interface SchemaValidator {
+  /** Problems found; pointers and paths in messages are prefixed with `base` (where `data` sits in its file). */
+  validate(data: unknown, base?: string): readonly SchemaProblem[];
+}
+
+/** Loads a JSON Schema shipped in `schemas/` and compiles it twice: first-error (fast path) and all-errors. */
+export function loadSchemaValidator(file: string): SchemaValidator {
+  const schema = JSON.parse(readFileSync(packagePath('schemas', file), 'utf8')) as object;
+  return compileSchemaValidator(schema);
+}
+
+export function compileSchemaValidator(schema: object): SchemaValidator {
+  const fast = makeAjv(false).compile(schema);
+  let thorough: ValidateFunction | undefined;
+  return {
+    validate(data, base = '') {
+      if (fast(data)) return [];
+      thorough ??= makeAjv(true).compile(schema);
+      thorough(data);
+      return describeErrors(thorough.errors ?? [], data, base);
+    },
+  };
+}
+
+function makeAjv(allErrors: boolean): Ajv {
+  const ajv = new Ajv({ allErrors, strict: true, allowUnionTypes: true });
+  addFormats(ajv, ['date-time', 'uri']);
+  return ajv;
+}
+
+/** Turns ajv errors into sentences that say what was expected and what was found, one per place. */
+export function describeErrors(errors: readonly ErrorObject[], data: unknown, base = ''): SchemaProblem[] {
+  // oneOf/anyOf report every branch; keep the branch errors and drop the summary when branches explain it.
+  const kept = errors.filter((e) => !(e.keyword === 'oneOf' || e.keyword === 'anyOf') || !errors.some((o) => o !== e && o.instancePath === e.instancePath));
+  const seen = new Set<string>();
+  const out: SchemaProblem[] = [];
+  for (const error of kept) {
+    const problem = describe({ ...error, instancePath: base + error.instancePath }, valueAt(data, error.instancePath));
+    const key = `${problem.pointer} ${problem.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(problem);
+    }
+  }
+  return out;
+}
+
+function describe(error: ErrorObject, value: unknown): SchemaProblem {
+  const at = displayPath(error.instancePath);
+  const found = describeValue(value);
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { pointer: error.instancePath, atKey: false, message: `${at} is missing the required property ${String(p.missingProperty)}` };
+    case 'additionalProperties': {
+      const name = String(p.additionalProperty);
+      return { pointer: `${error.instancePath}/${escapePointer(name)}`, atKey: true, message: `${joinPath(at, name)} is not a known property` };
+    }
+    case 'propertyNames':
+      return { pointer: `${error.instancePath}/${escapePointer(String(p.propertyName))}`, atKey: true, message: `${at} has an invalid property name ${JSON.stringify(p.propertyName)}` };
+    case 'type':
+      return { pointer: error.instancePath, atKey: false, message: `${at} must be ${article(String(p.type))}, found ${found}` };
+    case 'enum':
+      return { pointer: error.instancePath, atKey: false, message: `${at} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}, found ${found}` };
+    case 'const':
+      return { pointer: error.instancePath, atKey: false, message: `${at} must be ${JSON.stringify(p.allowedValue)}, found ${found}` };
+    case 'pattern':
+      return { pointer: error.instancePath, atKey: false, message: `${at} must match ${String(p.pattern)}, found ${found}` };
+    case 'format':
+      return { pointer: error.instancePath, atKey: false, message: `${at} must be a ${String(p.format)}, found ${found}` };
+    default:
+      return { pointer: error.instancePath, atKey: false, message: `${at} ${error.message ?? 'is invalid'}, found ${found}` };
+  }
+}
+
+/** `/trails/3/TrailARN` → `trails[3].TrailARN` (the document itself is `(document)`). */
+export function displayPath(pointer: string): string {
+  if (pointer === '') return '(document)';
+  let out = '';
+  for (const segment of pointer.slice(1).split('/').map(unescapePointer)) {
+    out += /^\d+$/.test(segment) ? `[${segment}]` : out === '' ? segment : /^[\w$-]+$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function joinPath(at: string, name: string): string {
+  return at === '(document)' ? name : `${at}.${name}`;
+}
+
+export function pointerSegments(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map(unescapePointer);
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let value = data;
+  for (const segment of pointerSegments(pointer)) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function article(type: string): string {
+  return type
+    .split(',')
+    .map((t) => (t === 'object' || t === 'array' || t === 'integer' ? `an ${t}` : t === 'null' ? 'null' : `a ${t}`))
+    .join(' or ');
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replaceAll('~1', '/').replaceAll('~0', '~');
+}

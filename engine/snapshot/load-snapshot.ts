@@ -1,0 +1,75 @@
+import { type Diagnostic, TrailguardError } from '../errors.js';
+import { locateInJson } from '../json-location.js';
+import { parseJson, readTextFile } from '../read-input.js';
+import { type SchemaValidator, describeValue, displayPath, loadSchemaValidator } from '../schema-validation.js';
+import type { LoadedSnapshot, SnapshotDocument } from './types.js';
+
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+let validator: SchemaValidator | undefined;
+
+/**
+ * Reads, parses and validates one snapshot file. Every problem is reported with its line and column; key policies
+ * given as GetKeyPolicy's JSON string are parsed here, so rules always see a policy object (or null).
+ */
+export async function loadSnapshot(path: string): Promise<LoadedSnapshot> {
+  const { text, sha256 } = await readTextFile(path, 'snapshot');
+  const data = parseJson(text, path);
+  checkVersion(data, text, path);
+  validator ??= loadSchemaValidator('snapshot-v1.schema.json');
+  const problems = validator.validate(data);
+  if (problems.length > 0) {
+    throw new TrailguardError(
+      problems.map((p) => ({ code: 'snapshot-schema', file: path, ...locateInJson(text, p.pointer, p.atKey), message: p.message })),
+    );
+  }
+  const document = data as SnapshotDocument;
+  parsePolicyStrings(document, text, path);
+  return { path, sha256, document };
+}
+
+function checkVersion(data: unknown, text: string, path: string): void {
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || !Object.hasOwn(data, 'schemaVersion')) return;
+  const version = (data as { schemaVersion: unknown }).schemaVersion;
+  if (version === SNAPSHOT_SCHEMA_VERSION) return;
+  throw new TrailguardError({
+    code: 'snapshot-version',
+    file: path,
+    ...locateInJson(text, '/schemaVersion'),
+    message: `unknown snapshot schemaVersion ${describeValue(version)}: this trailguard reads schema version ${SNAPSHOT_SCHEMA_VERSION}`,
+  });
+}
+
+function parsePolicyStrings(document: SnapshotDocument, text: string, path: string): void {
+  const problems: Diagnostic[] = [];
+  for (const [arn, entry] of Object.entries(document.keys)) {
+    if (typeof entry.policy !== 'string') continue;
+    const pointer = `/keys/${arn.replaceAll('~', '~0').replaceAll('/', '~1')}/policy`;
+    try {
+      const parsed: unknown = JSON.parse(entry.policy);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`found ${describeValue(parsed)}`);
+      entry.policy = parsed;
+    } catch (error) {
+      problems.push({
+        code: 'snapshot-policy',
+        file: path,
+        ...locateInJson(text, pointer),
+        message: `${displayPath(pointer)} must be a JSON policy document (object), as GetKeyPolicy returns it: ${(error as Error).message}`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new TrailguardError(problems);
+}
+
+/** Loads several snapshots, reporting the problems of every file together. */
+export async function loadSnapshots(paths: readonly string[]): Promise<LoadedSnapshot[]> {
+  const results = await Promise.allSettled(paths.map((p) => loadSnapshot(p)));
+  const diagnostics = results.flatMap((r) => (r.status === 'rejected' ? diagnosticsOf(r.reason) : []));
+  if (diagnostics.length > 0) throw new TrailguardError(diagnostics);
+  return results.map((r) => (r as PromiseFulfilledResult<LoadedSnapshot>).value);
+}
+
+function diagnosticsOf(error: unknown): readonly Diagnostic[] {
+  if (error instanceof TrailguardError) return error.diagnostics;
+  throw error;
+}

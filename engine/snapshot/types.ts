@@ -1,0 +1,52 @@
+/** A failed AWS API call recorded by a collector. */
+export interface ApiError {
+  readonly region?: string;
+  readonly operation: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A KMS key as a snapshot records it (see schemas/snapshot-v1.schema.json). */
+export interface KeyEntry {
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+  /** The parsed key policy (a raw JSON string is parsed when the snapshot loads), or null when unreadable. */
+  policy: unknown;
+  readonly error?: { readonly code: string; readonly message: string; readonly operation: string } | null;
+  readonly aliases?: readonly string[];
+  readonly rotationEnabled?: boolean | null;
+}
+
+/** Snapshot schema version 1, as validated on load. */
+export interface SnapshotDocument {
+  readonly schemaVersion: 1;
+  readonly account: { readonly id: string; readonly partition: string; readonly callerArn?: string };
+  readonly collectedAt?: string;
+  readonly collector?: { readonly name?: string; readonly version?: string };
+  readonly regions?: readonly string[];
+  readonly trails: readonly Readonly<Record<string, unknown>>[];
+  readonly keys: Readonly<Record<string, KeyEntry>>;
+  readonly errors?: readonly ApiError[];
+}
+
+/** A snapshot file loaded and validated, with what the results need to identify it. */
+export interface LoadedSnapshot {
+  readonly path: string;
+  readonly sha256: string;
+  readonly document: SnapshotDocument;
+}
+
+/** A key as rules see it through the `kms-key` lookup: the snapshot entry plus facts from its ARN. */
+export interface KeyView {
+  readonly arn: string;
+  readonly id: string;
+  readonly region: string;
+  readonly account: string;
+  readonly partition: string;
+  readonly metadata: KeyEntry['metadata'];
+  readonly policy: unknown;
+  readonly error: KeyEntry['error'] | null;
+  readonly aliases: readonly string[];
+  readonly rotationEnabled: boolean | null;
+  /** The snapshot file the entry came from. */
+  readonly snapshot: string;
+}
