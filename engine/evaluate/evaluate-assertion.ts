@@ -1,0 +1,61 @@
+import type { AssertionEvidence } from '../model.js';
+import type { OperatorResult } from '../operators/types.js';
+import type { CompiledAssertion, EvaluationState, Quantifier } from '../rules/compiled-rule.js';
+import { readTarget } from '../rules/read-target.js';
+
+/** Evaluates one assertion on the current resource: reads its path, applies the operator and the quantifier. */
+export function evaluateAssertion(assertion: CompiledAssertion, state: EvaluationState): AssertionEvidence {
+  const base = { path: assertion.target.text, op: assertion.op };
+  const read = readTarget(state, assertion.target);
+  if (!read.ok) return { ...base, status: 'unknown', reason: read.reason };
+  const values = read.values;
+  const observed = quotable(values);
+  const withObserved = observed === undefined ? base : { ...base, observed };
+  if (assertion.test.kind === 'matches') {
+    return { ...withObserved, ...result(assertion.test.test(values, state.scope)) };
+  }
+  const test = assertion.test.test;
+  const results = values.map((v) => test(v, state.scope));
+  return { ...withObserved, ...quantify(assertion.quantifier, results) };
+}
+
+function quantify(quantifier: Quantifier, results: readonly OperatorResult[]): Omit<OperatorResult, 'details'> & { details?: unknown } {
+  const unknown = results.find((r) => r.status === 'unknown');
+  if (unknown !== undefined) return result(unknown);
+  const passed = results.filter((r) => r.status === 'pass');
+  const failed = results.filter((r) => r.status === 'fail');
+  const n = results.length;
+  if (quantifier === 'all') {
+    if (n === 0) return { status: 'fail', reason: 'selects no value' };
+    if (failed.length === 0) return n === 1 ? result(passed[0] as OperatorResult) : { status: 'pass', reason: `all ${n} values pass: ${(passed[0] as OperatorResult).reason}` };
+    const first = failed[0] as OperatorResult;
+    return n === 1 ? result(first) : { ...result(first), reason: `${failed.length} of ${n} values fail; the first ${first.reason}` };
+  }
+  if (quantifier === 'some') {
+    if (passed.length > 0) return result(passed[0] as OperatorResult);
+    if (n === 0) return { status: 'fail', reason: 'selects no value' };
+    return { ...result(failed[0] as OperatorResult), reason: `none of ${n} values passes; the first ${(failed[0] as OperatorResult).reason}` };
+  }
+  if (quantifier === 'none') {
+    if (passed.length === 0) return { status: 'pass', reason: n === 0 ? 'selects no value' : `none of ${n} values matches` };
+    return { ...result(passed[0] as OperatorResult), status: 'fail' };
+  }
+  const min = quantifier.min ?? 0;
+  const max = quantifier.max ?? Number.POSITIVE_INFINITY;
+  const ok = passed.length >= min && passed.length <= max;
+  const bounds = `${min}…${max === Number.POSITIVE_INFINITY ? '∞' : max}`;
+  return { status: ok ? 'pass' : 'fail', reason: `${passed.length} of ${n} values pass, ${ok ? 'within' : 'outside'} ${bounds}` };
+}
+
+function result(r: OperatorResult): OperatorResult {
+  return r.details === undefined ? { status: r.status, reason: r.reason } : { status: r.status, reason: r.reason, details: r.details };
+}
+
+/** The observed value when it is small and plain enough to quote in evidence. */
+function quotable(values: readonly unknown[]): unknown {
+  if (values.length !== 1) return undefined;
+  const value = values[0];
+  if (typeof value === 'string') return value.length > 512 ? `${value.slice(0, 509)}...` : value;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
+  return undefined;
+}

@@ -1,0 +1,52 @@
+/** The statuses a finding can have. */
+export type Status = 'pass' | 'fail' | 'unknown' | 'skip' | 'waived' | 'error';
+export const STATUSES: readonly Status[] = ['fail', 'error', 'unknown', 'waived', 'skip', 'pass'];
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+/** Most severe first. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** Whether `severity` is at or above `threshold`. */
+export function atLeast(severity: Severity, threshold: Severity): boolean {
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
+}
+
+/** The resource a finding is about. */
+export interface ResourceRef {
+  readonly id: string;
+  readonly type: string;
+  readonly account: string;
+  readonly region: string;
+  readonly name?: string;
+}
+
+/** What one assertion (or `when` condition) found. */
+export interface AssertionEvidence {
+  readonly path: string;
+  readonly op: string;
+  readonly status: 'pass' | 'fail' | 'unknown';
+  readonly reason: string;
+  /** The value observed, when it is small enough to quote. */
+  readonly observed?: unknown;
+  /** Operator-specific evidence, e.g. the statements that granted or blocked a request. */
+  readonly details?: unknown;
+}
+
+export interface Evidence {
+  /** The `when` conditions, when one of them made the rule not apply. */
+  readonly when?: readonly AssertionEvidence[];
+  readonly assertions?: readonly AssertionEvidence[];
+  /** What each lookup resolved to (e.g. the key ARN), or null when it could not be resolved. */
+  readonly lookups?: Readonly<Record<string, string | null>>;
+  readonly error?: string;
+}
+
+/** One verdict of one rule on one resource. */
+export interface Finding {
+  readonly ruleId: string;
+  readonly severity: Severity;
+  readonly resource: ResourceRef;
+  readonly status: Status;
+  readonly message: string;
+  readonly evidence: Evidence;
+}

@@ -1,0 +1,145 @@
+import { type PolicyCheck, type PrincipalSource, checkPolicy } from '../iam/check-policy.js';
+import { parsePolicy } from '../iam/parse-policy.js';
+import type { Probe, RequestSpec } from '../iam/request-spec.js';
+import type { ContextValue, RequestPrincipal } from '../iam/types.js';
+import type { Scope } from '../rules/template.js';
+import { show } from './helpers.js';
+import type { CompileContext, ValueOperator } from './types.js';
+
+const TEMPLATE = { type: 'string' };
+const CONTEXT_VALUE = { anyOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'number' }, { type: 'array', items: { type: 'string' } }] };
+
+/** Thrown by `compile` for options the schema cannot rule out; the loader reports it at the assertion. */
+export class OperatorOptionsError extends Error {}
+
+/**
+ * Evaluates the IAM policy document at the path against a described request: allowed, not allowed or denied, with
+ * the statements responsible, and, for `expect: allowed`, probes that the grant must not also allow.
+ */
+export const iamPolicy: ValueOperator = {
+  name: 'iam-policy',
+  kind: 'value',
+  summary: 'evaluates the policy document against `request`; `expect` allowed (default), not-allowed or denied; `confined` probes',
+  options: {
+    properties: {
+      expect: { enum: ['allowed', 'not-allowed', 'denied'] },
+      request: {
+        type: 'object',
+        required: ['principal', 'action', 'resource'],
+        additionalProperties: false,
+        properties: {
+          principal: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { service: TEMPLATE, aws: TEMPLATE, namedByPolicy: { type: 'boolean' }, account: TEMPLATE, partition: TEMPLATE },
+          },
+          action: TEMPLATE,
+          resource: TEMPLATE,
+          context: { type: 'object', additionalProperties: CONTEXT_VALUE },
+          encryptionContext: { type: 'object', additionalProperties: TEMPLATE },
+        },
+      },
+      confined: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['probes'],
+        properties: {
+          scope: { enum: ['policy', 'granting-statement'] },
+          probes: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              required: ['name'],
+              additionalProperties: false,
+              properties: {
+                name: TEMPLATE,
+                description: TEMPLATE,
+                without: { type: 'array', items: TEMPLATE, minItems: 1 },
+                otherAccount: TEMPLATE,
+              },
+            },
+          },
+        },
+      },
+    },
+    required: ['request'],
+  },
+  compile(options, context) {
+    const expect = (options.expect ?? 'allowed') as PolicyCheck['expect'];
+    const request = options.request as Record<string, unknown>;
+    const confined = options.confined as { scope?: string; probes: Record<string, unknown>[] } | undefined;
+    if (confined !== undefined && expect !== 'allowed') throw new OperatorOptionsError('confined probes only apply with expect: allowed');
+    const principal = compilePrincipal(request.principal as Record<string, unknown>, context);
+    const action = context.template(String(request.action));
+    const resource = context.template(String(request.resource));
+    const requestContext = Object.entries((request.context ?? {}) as Record<string, unknown>).map(([k, v]) => [k, context.value(v)] as const);
+    const encryptionContext = Object.entries((request.encryptionContext ?? {}) as Record<string, string>).map(
+      ([k, v]) => [k, context.template(v)] as const,
+    );
+    const probes = (confined?.probes ?? []).map((p) => compileProbe(p, context));
+    const scopeKind = confined?.scope === 'granting-statement' ? 'granting-statement' : 'policy';
+    return (value, scope) => {
+      if (value === null || value === undefined) return { status: 'unknown', reason: 'has no policy document to evaluate (it was not collected)' };
+      if (typeof value !== 'object' || Array.isArray(value)) return { status: 'fail', reason: `is ${show(value)}, not a policy document` };
+      const source = principal(scope);
+      const renderedProbes = probes.map((p) => p(scope));
+      const badProbe = renderedProbes.find((p) => 'otherAccount' in p && !/^\d{12}$/.test(p.otherAccount));
+      if (badProbe !== undefined && 'otherAccount' in badProbe) {
+        return { status: 'unknown', reason: `cannot probe another account: ${show(badProbe.otherAccount)} is not an account id` };
+      }
+      const build = (caller: RequestPrincipal): RequestSpec => {
+        const inner: Scope = { ...scope, principal: caller };
+        return {
+          principal: caller,
+          action: action.render(inner),
+          resource: resource.render(inner),
+          context: Object.fromEntries(requestContext.map(([k, v]) => [k, contextValue(v(inner))])),
+          encryptionContext: Object.fromEntries(encryptionContext.map(([k, v]) => [k, v.render(inner)])),
+        };
+      };
+      const result = checkPolicy(parsePolicy(value), { expect, principal: source, request: build, probes: renderedProbes, scope: scopeKind });
+      return { status: result.status, reason: result.reason, details: result.evidence };
+    };
+  },
+};
+
+function compilePrincipal(spec: Record<string, unknown>, context: CompileContext): (scope: Scope) => PrincipalSource {
+  const kinds = ['service', 'aws', 'namedByPolicy'].filter((k) => spec[k] !== undefined);
+  if (kinds.length !== 1) throw new OperatorOptionsError('request.principal needs exactly one of service, aws or namedByPolicy');
+  if (spec.service !== undefined) {
+    const name = context.template(String(spec.service));
+    return (scope) => ({ kind: 'fixed', principal: { kind: 'service', name: name.render(scope).toLowerCase() } });
+  }
+  if (spec.aws !== undefined) {
+    const arn = context.template(String(spec.aws));
+    return (scope) => {
+      const text = arn.render(scope);
+      const account = /^\d{12}$/.test(text) ? text : (text.split(':')[4] ?? '');
+      return { kind: 'fixed', principal: { kind: 'aws', arn: /^\d{12}$/.test(text) ? `arn:aws:iam::${text}:root` : text, account } };
+    };
+  }
+  if (spec.account === undefined) throw new OperatorOptionsError('request.principal.namedByPolicy needs account: the account a "*" principal stands for');
+  const account = context.template(String(spec.account));
+  const partition = context.template(String(spec.partition ?? 'aws'));
+  return (scope) => ({ kind: 'named-by-policy', defaultAccount: account.render(scope), partition: partition.render(scope) || 'aws' });
+}
+
+function compileProbe(spec: Record<string, unknown>, context: CompileContext): (scope: Scope) => Probe {
+  const name = String(spec.name);
+  const description = spec.description === undefined ? undefined : context.template(String(spec.description));
+  const hasWithout = spec.without !== undefined;
+  if (hasWithout === (spec.otherAccount !== undefined)) throw new OperatorOptionsError(`probe ${name} needs exactly one of without or otherAccount`);
+  const described = (scope: Scope) => (description === undefined ? {} : { description: description.render(scope) });
+  if (hasWithout) {
+    const keys = (spec.without as string[]).map((k) => context.template(k));
+    return (scope) => ({ name, ...described(scope), without: keys.map((k) => k.render(scope)) });
+  }
+  const account = context.template(String(spec.otherAccount));
+  return (scope) => ({ name, ...described(scope), otherAccount: account.render(scope) });
+}
+
+function contextValue(value: unknown): ContextValue {
+  if (Array.isArray(value)) return value.map((v) => String(v));
+  return value === undefined || value === null ? '' : String(value);
+}

@@ -1,0 +1,43 @@
+import type { Scope, Template } from '../rules/template.js';
+
+export type OperatorStatus = 'pass' | 'fail' | 'unknown';
+
+/** What an operator concludes about a value: the status, a reason in words, and details for the evidence. */
+export interface OperatorResult {
+  readonly status: OperatorStatus;
+  /** A predicate phrase (`is "Disabled", not "Enabled"`) or, for policy operators, a whole clause. */
+  readonly reason: string;
+  readonly details?: unknown;
+}
+
+/** Given to `compile`: turns option strings with `{{…}}` into templates (and records what they read). */
+export interface CompileContext {
+  template(text: string): Template;
+  /** A function giving the option's value for a scope: strings (also inside arrays) are rendered as templates. */
+  value(option: unknown): (scope: Scope) => unknown;
+}
+
+export type ValueTest = (value: unknown, scope: Scope) => OperatorResult;
+export type MatchesTest = (values: readonly unknown[], scope: Scope) => OperatorResult;
+
+interface Common {
+  readonly name: string;
+  /** One line for `docs/rules.md` and error messages. */
+  readonly summary: string;
+  /** JSON Schema of the assertion properties this operator takes besides path, op, quantifier, count, message. */
+  readonly options: { readonly properties: Readonly<Record<string, object>>; readonly required?: readonly string[] };
+}
+
+/** Tests each value the path selects; the assertion's quantifier combines the results. */
+export interface ValueOperator extends Common {
+  readonly kind: 'value';
+  compile(options: Readonly<Record<string, unknown>>, context: CompileContext): ValueTest;
+}
+
+/** Judges everything the path selects at once (exists, absent): quantifiers do not apply. */
+export interface MatchesOperator extends Common {
+  readonly kind: 'matches';
+  compile(options: Readonly<Record<string, unknown>>, context: CompileContext): MatchesTest;
+}
+
+export type OperatorDefinition = ValueOperator | MatchesOperator;

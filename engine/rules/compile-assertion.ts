@@ -1,0 +1,93 @@
+import { RE2JSException } from 're2js';
+import { OperatorOptionsError } from '../operators/iam-policy.js';
+import { OPERATORS } from '../operators/index.js';
+import type { CompileContext, OperatorDefinition } from '../operators/types.js';
+import { type SchemaValidator, compileSchemaValidator } from '../schema-validation.js';
+import type { CompiledAssertion, Quantifier } from './compiled-rule.js';
+import { type RuleCompiler, isObject } from './rule-compiler.js';
+import { TemplateSyntaxError, isTemplate } from './template.js';
+
+const COMMON_PROPERTIES = {
+  path: { type: 'string' },
+  op: { type: 'string' },
+  quantifier: { enum: ['all', 'some', 'none'] },
+  count: { type: 'object', additionalProperties: false, properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } } },
+  message: { type: 'string' },
+};
+
+const validators = new Map<string, SchemaValidator>();
+
+/** Each operator's options are checked against its own schema, so a misspelt option is named where it is. */
+function validatorFor(op: OperatorDefinition): SchemaValidator {
+  let validator = validators.get(op.name);
+  if (validator === undefined) {
+    validator = compileSchemaValidator({
+      type: 'object',
+      required: ['path', 'op', ...(op.options.required ?? [])],
+      additionalProperties: false,
+      properties: { ...COMMON_PROPERTIES, ...op.options.properties },
+    });
+    validators.set(op.name, validator);
+  }
+  return validator;
+}
+
+/** Compiles one `when` or `assert` item; problems are recorded on the compiler and `undefined` returned. */
+export function compileAssertion(
+  compiler: RuleCompiler,
+  raw: unknown,
+  pointer: string,
+  known: ReadonlySet<string>,
+): CompiledAssertion | undefined {
+  if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') return undefined;
+  const op = OPERATORS.get(raw.op);
+  if (op === undefined) {
+    compiler.error('unknown-operator', `${pointer}/op`, `unknown operator ${JSON.stringify(raw.op)}: valid operators are ${[...OPERATORS.keys()].join(', ')}`);
+    return undefined;
+  }
+  const before = compiler.diagnostics.length;
+  for (const problem of validatorFor(op).validate(raw, pointer)) {
+    compiler.error('operator-options', problem.pointer, `${problem.message} (operator ${op.name})`, problem.atKey);
+  }
+  if (op.kind === 'matches' && (raw.quantifier !== undefined || raw.count !== undefined)) {
+    compiler.error('operator-options', pointer, `${op.name} takes no quantifier or count: it judges everything the path selects at once`);
+  }
+  const target = compiler.target(raw.path, `${pointer}/path`, known);
+  const message = typeof raw.message === 'string' ? compiler.template(raw.message, `${pointer}/message`, withVerdict(known)) : undefined;
+  if (compiler.diagnostics.length > before || target === undefined) return undefined;
+  const context = compileContext(compiler, pointer, new Set([...known, 'principal']));
+  try {
+    const quantifier: Quantifier = isObject(raw.count) ? (raw.count as Quantifier) : ((raw.quantifier as Quantifier | undefined) ?? 'all');
+    const test = op.kind === 'value' ? { kind: 'value' as const, test: op.compile(raw, context) } : { kind: 'matches' as const, test: op.compile(raw, context) };
+    return { target, op: op.name, quantifier, test, message };
+  } catch (error) {
+    if (error instanceof OperatorOptionsError || error instanceof TemplateSyntaxError) {
+      compiler.error('operator-options', pointer, `${error.message} (operator ${op.name})`);
+    } else if (error instanceof RE2JSException) {
+      compiler.error('regex', `${pointer}/pattern`, `invalid regular expression: ${error.message}`);
+    } else {
+      throw error;
+    }
+    return undefined;
+  }
+}
+
+function compileContext(compiler: RuleCompiler, pointer: string, known: ReadonlySet<string>): CompileContext {
+  const template = (text: string) => compiler.template(text, pointer, known);
+  const value = (option: unknown): ((scope: Readonly<Record<string, unknown>>) => unknown) => {
+    if (typeof option === 'string' && isTemplate(option)) {
+      const t = template(option);
+      return (scope) => t.value(scope);
+    }
+    if (Array.isArray(option) && option.some((o) => typeof o === 'string' && isTemplate(o))) {
+      const parts = option.map((o) => value(o));
+      return (scope) => parts.map((p) => p(scope));
+    }
+    return () => option;
+  };
+  return { template, value };
+}
+
+export function withVerdict(known: ReadonlySet<string>): ReadonlySet<string> {
+  return new Set([...known, 'rule', 'verdict']);
+}

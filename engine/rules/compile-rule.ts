@@ -1,0 +1,90 @@
+import { basename } from 'node:path';
+import type { Severity, Status } from '../model.js';
+import { loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
+import { compileAssertion, withVerdict } from './compile-assertion.js';
+import { compileBinding } from './compile-binding.js';
+import type { CompiledAssertion, CompiledBinding, CompiledRule, RuleInfo } from './compiled-rule.js';
+import { BUILTIN_ROOTS, RuleCompiler, isObject } from './rule-compiler.js';
+import type { Template } from './template.js';
+import type { YamlSource } from './yaml-source.js';
+
+let ruleSchema: SchemaValidator | undefined;
+
+const MESSAGE_STATUSES: readonly Status[] = ['pass', 'fail', 'unknown', 'skip', 'error'];
+
+/**
+ * Validates a parsed rule file against the rule schema and compiles it: paths, bindings, operators, templates.
+ * Returns the rule, or every problem found with its line and column.
+ */
+export function compileRule(source: YamlSource, pack: string): { rule?: CompiledRule; diagnostics: RuleCompiler['diagnostics'] } {
+  const compiler = new RuleCompiler(source);
+  const raw = source.data;
+  ruleSchema ??= loadSchemaValidator('rule-v1.schema.json');
+  for (const p of ruleSchema.validate(raw)) compiler.error('rule-schema', p.pointer, p.message, p.atKey);
+  if (!isObject(raw)) return { diagnostics: compiler.diagnostics };
+
+  const expectedId = basename(source.file).replace(/\.ya?ml$/, '');
+  if (typeof raw.id === 'string' && raw.id !== expectedId) {
+    compiler.error('rule-id', '/id', `rule id ${JSON.stringify(raw.id)} must match its file name ${JSON.stringify(expectedId)}`);
+  }
+  const resources = compileResources(compiler, raw.resources);
+  const known = new Set<string>(BUILTIN_ROOTS);
+  const bindings: CompiledBinding[] = [];
+  if (isObject(raw.let)) {
+    for (const [name, binding] of Object.entries(raw.let)) {
+      const compiled = compileBinding(compiler, name, binding, `/let/${name}`, known);
+      if (compiled !== undefined) bindings.push(compiled);
+      known.add(name);
+    }
+  }
+  const when = compileList(compiler, raw.when, '/when', known);
+  const assertions = compileList(compiler, raw.assert, '/assert', known);
+  const messages = compileMessages(compiler, raw.message, withVerdict(known));
+  if (compiler.diagnostics.length > 0 || resources === undefined) return { diagnostics: compiler.diagnostics };
+  return { rule: { info: ruleInfo(raw, pack), file: source.file, idAt: source.locate('/id'), resources, bindings, when, assertions, messages }, diagnostics: [] };
+}
+
+function compileResources(compiler: RuleCompiler, raw: unknown): CompiledRule['resources'] | undefined {
+  if (!isObject(raw) || typeof raw.path !== 'string' || typeof raw.id !== 'string' || typeof raw.type !== 'string') return undefined;
+  const optional = (key: string) => (typeof raw[key] === 'string' ? compiler.field(raw[key] as string, `/resources/${key}`) : undefined);
+  const path = compiler.path(raw.path, '/resources/path');
+  const id = compiler.field(raw.id, '/resources/id');
+  if (path === undefined || id === undefined) return undefined;
+  return { path, id, type: raw.type, name: optional('name'), account: optional('account'), region: optional('region') };
+}
+
+function compileList(compiler: RuleCompiler, raw: unknown, pointer: string, known: ReadonlySet<string>): CompiledAssertion[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((item, i) => compileAssertion(compiler, item, `${pointer}/${i}`, known) ?? []);
+}
+
+function compileMessages(compiler: RuleCompiler, raw: unknown, known: ReadonlySet<string>): Partial<Record<Status, Template>> {
+  if (typeof raw === 'string') {
+    const template = compiler.template(raw, '/message', known);
+    return Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, template]));
+  }
+  if (!isObject(raw)) return {};
+  const out: Partial<Record<Status, Template>> = {};
+  for (const status of MESSAGE_STATUSES) {
+    if (typeof raw[status] === 'string') out[status] = compiler.template(raw[status] as string, `/message/${status}`, known);
+  }
+  return out;
+}
+
+function ruleInfo(raw: Record<string, unknown>, pack: string): RuleInfo {
+  const text = (key: string) => (typeof raw[key] === 'string' ? { [key]: raw[key] as string } : {});
+  const strings = (key: string) => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
+  return {
+    id: String(raw.id),
+    title: String(raw.title),
+    severity: raw.severity as Severity,
+    pack,
+    ...text('description'),
+    ...text('rationale'),
+    ...text('audit'),
+    ...text('remediation'),
+    references: strings('references'),
+    controls: isObject(raw.controls) ? raw.controls : {},
+    tags: strings('tags'),
+  };
+}

@@ -1,0 +1,78 @@
+import type { ResourceRef, Severity, Status } from '../model.js';
+import type { MatchesTest, ValueTest } from '../operators/types.js';
+import type { LoadedSnapshot } from '../snapshot/types.js';
+import type { SnapshotSet } from '../snapshot/snapshot-set.js';
+import type { CompiledPath } from './json-path.js';
+import type { Template } from './template.js';
+
+/** The data a rule's templates and paths read while one resource is evaluated. */
+export interface EvaluationState {
+  readonly scope: Record<string, unknown>;
+  /** Bindings that could not be resolved, with the reason (their paths make assertions `unknown`). */
+  readonly unresolved: Map<string, string>;
+  readonly set: SnapshotSet;
+  readonly snapshot: LoadedSnapshot;
+  readonly resource: ResourceRef;
+}
+
+/** Where an assertion's path starts: the resource (`$…`) or a binding (`key.policy`). */
+export interface Target {
+  readonly text: string;
+  readonly root: string | undefined;
+  readonly path: CompiledPath;
+}
+
+export type Quantifier = 'all' | 'some' | 'none' | { readonly min?: number; readonly max?: number };
+
+export type CompiledTest = { readonly kind: 'value'; readonly test: ValueTest } | { readonly kind: 'matches'; readonly test: MatchesTest };
+
+export interface CompiledAssertion {
+  readonly target: Target;
+  readonly op: string;
+  readonly quantifier: Quantifier;
+  readonly test: CompiledTest;
+  readonly message: Template | undefined;
+}
+
+export type BindingOutcome = { readonly ok: true; readonly value: unknown; readonly id?: string } | { readonly ok: false; readonly reason: string };
+
+export interface CompiledBinding {
+  readonly name: string;
+  /** Lookups are reported in the evidence (what the trail's key resolved to). */
+  readonly isLookup: boolean;
+  evaluate(state: EvaluationState): BindingOutcome;
+}
+
+/** Rule metadata, as written, carried into the results so reports can be made without the rule files. */
+export interface RuleInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly pack: string;
+  readonly description?: string;
+  readonly rationale?: string;
+  readonly audit?: string;
+  readonly remediation?: string;
+  readonly references: readonly string[];
+  readonly controls: Readonly<Record<string, unknown>>;
+  readonly tags: readonly string[];
+}
+
+export interface CompiledRule {
+  readonly info: RuleInfo;
+  readonly file: string;
+  /** Where the rule's id is written, for messages about the rule as a whole. */
+  readonly idAt: { readonly line: number; readonly column: number };
+  readonly resources: {
+    readonly path: CompiledPath;
+    readonly id: CompiledPath;
+    readonly type: string;
+    readonly name: CompiledPath | undefined;
+    readonly account: CompiledPath | undefined;
+    readonly region: CompiledPath | undefined;
+  };
+  readonly bindings: readonly CompiledBinding[];
+  readonly when: readonly CompiledAssertion[];
+  readonly assertions: readonly CompiledAssertion[];
+  readonly messages: Readonly<Partial<Record<Status, Template>>>;
+}

@@ -1,0 +1,128 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { type Diagnostic, TrailguardError } from '../errors.js';
+import { packagePath } from '../package-root.js';
+import { readTextFile } from '../read-input.js';
+import type { CompiledRule } from './compiled-rule.js';
+import { compileRule } from './compile-rule.js';
+import { isObject } from './rule-compiler.js';
+import { parseYaml } from './yaml-source.js';
+
+/** A set of rules loaded from one folder (or file), with the name and version the results record. */
+export interface RulePack {
+  readonly name: string;
+  readonly version: string;
+  /** `built-in`, or the path it was loaded from. */
+  readonly source: string;
+  readonly rules: readonly CompiledRule[];
+}
+
+export const BUILTIN_PACK_DIR = packagePath('rules', 'cis-cloudtrail-kms');
+
+/** Files in a pack folder that are not rules: the pack's own metadata and rule tests. */
+function isRuleFile(name: string): boolean {
+  return /\.ya?ml$/.test(name) && !/^pack\.ya?ml$/.test(name) && !/\.tests?\.ya?ml$/.test(name);
+}
+
+/**
+ * Loads rule packs (folders of rule files, or single rule files). Every problem in every file is collected —
+ * YAML syntax, schema, operators, paths, duplicate ids — sorted, and thrown together.
+ */
+export async function loadRulePacks(paths: readonly string[]): Promise<RulePack[]> {
+  const diagnostics: Diagnostic[] = [];
+  const packs: RulePack[] = [];
+  for (const path of paths) {
+    try {
+      packs.push(await loadPack(path, diagnostics));
+    } catch (error) {
+      if (!(error instanceof TrailguardError)) throw error;
+      diagnostics.push(...error.diagnostics);
+    }
+  }
+  diagnostics.push(...duplicateIds(packs.flatMap((p) => p.rules)));
+  if (diagnostics.length > 0) throw new TrailguardError(diagnostics);
+  return packs;
+}
+
+async function loadPack(path: string, diagnostics: Diagnostic[]): Promise<RulePack> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new TrailguardError(
+      { code: error.code === 'ENOENT' ? 'file-not-found' : 'file-unreadable', file: path, message: `rule pack not found: no such file or folder` },
+      { cause: error },
+    );
+  });
+  const folder = info.isDirectory() ? path : dirname(path);
+  const meta = await packMetadata(folder, diagnostics);
+  const files = info.isDirectory() ? ordered((await readdir(path)).filter(isRuleFile), meta.order).map((f) => join(path, f)) : [path];
+  const source = path === BUILTIN_PACK_DIR ? 'built-in' : path;
+  const name = meta.name ?? basename(folder);
+  const rules: CompiledRule[] = [];
+  for (const file of files) {
+    const shown = displayName(file);
+    const { text } = await readTextFile(file, 'rule file');
+    const parsed = parseYaml(shown, text);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.source === undefined) continue;
+    const compiled = compileRule(parsed.source, name);
+    diagnostics.push(...compiled.diagnostics);
+    if (compiled.rule !== undefined) rules.push(compiled.rule);
+  }
+  if (files.length === 0) diagnostics.push({ code: 'no-rules', file: path, message: 'the rule pack holds no rule files (*.yaml)' });
+  return { name, version: meta.version ?? 'unversioned', source, rules };
+}
+
+/** Rule files in the order pack.yaml lists their ids, then the rest by name. */
+function ordered(files: readonly string[], order: readonly string[]): string[] {
+  const rank = (file: string) => {
+    const i = order.indexOf(file.replace(/\.ya?ml$/, ''));
+    return i < 0 ? order.length : i;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+interface PackMetadata {
+  name?: string;
+  version?: string;
+  order: readonly string[];
+}
+
+async function packMetadata(folder: string, diagnostics: Diagnostic[]): Promise<PackMetadata> {
+  const file = join(folder, 'pack.yaml');
+  const exists = await stat(file).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return { order: [] };
+  const shown = displayName(file);
+  const parsed = parseYaml(shown, (await readTextFile(file, 'pack file')).text);
+  diagnostics.push(...parsed.diagnostics);
+  const data = parsed.source?.data;
+  if (parsed.source === undefined || !isObject(data)) return { order: [] };
+  const out: PackMetadata = { order: Array.isArray(data.rules) ? data.rules.map(String) : [] };
+  for (const key of ['name', 'version'] as const) {
+    if (typeof data[key] === 'string') out[key] = data[key] as string;
+    else diagnostics.push(parsed.source.problem('rule-schema', data[key] === undefined ? '' : `/${key}`, `pack.yaml must give ${key} as a string`));
+  }
+  return out;
+}
+
+function duplicateIds(rules: readonly CompiledRule[]): Diagnostic[] {
+  const byId = new Map<string, CompiledRule[]>();
+  for (const rule of rules) byId.set(rule.info.id, [...(byId.get(rule.info.id) ?? []), rule]);
+  return [...byId.values()]
+    .filter((list) => list.length > 1)
+    .flatMap((list) =>
+      list.map((rule) => ({
+        code: 'duplicate-rule' as const,
+        file: rule.file,
+        ...rule.idAt,
+        message: `rule id ${JSON.stringify(rule.info.id)} is defined more than once (${list.filter((r) => r !== rule).map((r) => `${r.file}:${r.idAt.line}`).join(', ')})`,
+      })),
+    );
+}
+
+/** Paths in messages are relative to the working folder when inside it, so they read like a compiler's. */
+function displayName(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
