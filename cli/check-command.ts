@@ -1,0 +1,54 @@
+import type { Argv } from 'yargs';
+import { TrailguardError } from '../engine/errors.js';
+import { SEVERITIES, type Severity } from '../engine/model.js';
+import { FORMATS } from '../engine/render/formats.js';
+import { SummaryBuilder } from '../engine/results/results.js';
+import { prepareCheck } from '../engine/run-check.js';
+import { describeSummary } from './summary-line.js';
+import { writeOutput } from './write-output.js';
+
+export interface CheckArgs {
+  readonly snapshots: readonly string[];
+  readonly rules: readonly string[];
+  readonly builtin: boolean;
+  readonly format: string;
+  readonly out: string | undefined;
+  readonly failOn: string;
+  readonly quiet: boolean;
+}
+
+export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
+  return yargs
+    .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files (one per account; keys are looked up across all)' })
+    .option('rules', { type: 'string', array: true, default: [], describe: 'a rule pack folder or rule file to run as well (repeatable)' })
+    .option('builtin', { type: 'boolean', default: true, describe: 'run the built-in cis-cloudtrail-kms pack (--no-builtin: only --rules)' })
+    .option('format', { type: 'string', default: 'json', describe: `output format: ${[...FORMATS.keys()].join(', ')}` })
+    .option('out', { type: 'string', describe: 'write to this file (atomically) instead of standard output' })
+    .option('fail-on', { type: 'string', default: 'info', describe: `exit 1 when a finding fails at or above this severity: ${SEVERITIES.join(', ')}` })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no summary line on standard error' }) as unknown as Argv<CheckArgs>;
+}
+
+/** `trailguard check`: evaluate, write the results in the chosen format, and return the exit code. */
+export async function runCheck(args: CheckArgs): Promise<number> {
+  const formatter = FORMATS.get(args.format);
+  if (formatter === undefined) {
+    throw new TrailguardError({ code: 'usage', message: `unknown --format ${JSON.stringify(args.format)}: expected one of ${[...FORMATS.keys()].join(', ')}` });
+  }
+  if (!SEVERITIES.includes(args.failOn as Severity)) {
+    throw new TrailguardError({ code: 'usage', message: `unknown --fail-on ${JSON.stringify(args.failOn)}: expected one of ${SEVERITIES.join(', ')}` });
+  }
+  if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'check needs at least one snapshot file' });
+  if (!args.builtin && args.rules.length === 0) throw new TrailguardError({ code: 'usage', message: '--no-builtin needs at least one --rules pack: there would be no rule to run' });
+  const check = await prepareCheck({ snapshots: args.snapshots, rules: args.rules, builtIn: args.builtin, failOn: args.failOn as Severity });
+  const summary = new SummaryBuilder(check.head);
+  function* counted() {
+    for (const finding of check.findings()) {
+      summary.add(finding);
+      yield finding;
+    }
+  }
+  await writeOutput(formatter.format(check.head, counted(), () => summary.summary(), {}), args.out);
+  const result = summary.summary();
+  if (!args.quiet) process.stderr.write(`${describeSummary(result, check.head, args.out)}\n`);
+  return result.failing > 0 ? 1 : 0;
+}

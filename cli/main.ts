@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { rmSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { type Diagnostic, TrailguardError, formatDiagnostic } from '../engine/errors.js';
+import { TOOL_VERSION } from '../engine/run-check.js';
+import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
+import { activeTemps } from './write-output.js';
+
+/** Exit codes: 0 nothing failing, 1 failing findings, 2 bad usage or bad input. */
+const EXIT_BAD_INPUT = 2;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  let code = 0;
+  const parser = yargs(argv)
+    .scriptName('trailguard')
+    .usage('$0 <command> [options]\n\nAudit AWS CloudTrail log encryption: evaluate rules over saved snapshots and report.')
+    .command<CheckArgs>(
+      'check <snapshots..>',
+      'evaluate the built-in pack (and --rules packs) over snapshots',
+      (y) => checkBuilder(y),
+      async (args) => {
+        code = await runCheck(args);
+      },
+    )
+    .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
+    .demandCommand(1, 'give a command: check')
+    .strict()
+    .version(TOOL_VERSION)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new TrailguardError({ code: 'usage', message: `${message.replaceAll('\n', ' ')} (see trailguard --help)` });
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    return report(error, verbose);
+  }
+  return code;
+}
+
+function report(error: unknown, verbose: boolean): number {
+  if (error instanceof TrailguardError) {
+    for (const d of error.diagnostics) process.stderr.write(`${formatLine(d)}\n`);
+    if (verbose && error.cause instanceof Error) process.stderr.write(`${error.cause.stack ?? ''}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const e = error as Error;
+  process.stderr.write(`trailguard: internal error: ${e?.message ?? String(error)} (run with --verbose for details; please report it)\n`);
+  if (verbose) process.stderr.write(`${e?.stack ?? ''}\n`);
+  return EXIT_BAD_INPUT;
+}
+
+function formatLine(d: Diagnostic): string {
+  return d.file === undefined ? `trailguard: ${formatDiagnostic(d)}` : formatDiagnostic(d);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const temp of activeTemps) rmSync(temp, { force: true });
+    process.exit(130);
+  });
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = report(error, true);
+  },
+);

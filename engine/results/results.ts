@@ -1,0 +1,110 @@
+import { type Finding, SEVERITIES, STATUSES, type Severity, type Status, atLeast } from '../model.js';
+import type { RuleInfo } from '../rules/compiled-rule.js';
+import type { ApiError, LoadedSnapshot } from '../snapshot/types.js';
+
+export const RESULTS_VERSION = 1;
+
+/** One snapshot file the run read: enough to prove which data was checked. */
+export interface InputInfo {
+  readonly path: string;
+  readonly sha256: string;
+  readonly account: string;
+  readonly partition: string;
+  readonly callerArn?: string;
+  readonly collectedAt?: string;
+  readonly collector?: { readonly name?: string; readonly version?: string };
+  readonly regions?: readonly string[];
+  /** API calls that failed while the snapshot was collected: coverage is incomplete when there are any. */
+  readonly errors: readonly ApiError[];
+}
+
+export interface PackInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly source: string;
+}
+
+/** Everything in a results document except the findings and their summary. */
+export interface ResultsHead {
+  readonly resultsVersion: typeof RESULTS_VERSION;
+  readonly tool: { readonly name: 'trailguard'; readonly version: string };
+  readonly generatedAt: string;
+  readonly failOn: Severity;
+  readonly packs: readonly PackInfo[];
+  readonly rules: readonly RuleInfo[];
+  readonly inputs: readonly InputInfo[];
+}
+
+export interface Summary {
+  readonly total: number;
+  readonly byStatus: Readonly<Record<Status, number>>;
+  readonly byRule: Readonly<Record<string, Readonly<Record<Status, number>>>>;
+  readonly bySeverity: Readonly<Record<Severity, Readonly<Record<Status, number>>>>;
+  /** Findings that make the run fail: status fail or error at or above the fail-on severity. */
+  readonly failing: number;
+  /** Inputs whose collection recorded API errors. */
+  readonly incompleteInputs: number;
+}
+
+export interface ResultsDocument extends ResultsHead {
+  readonly findings: readonly Finding[];
+  readonly summary: Summary;
+}
+
+export function inputInfo(snapshot: LoadedSnapshot): InputInfo {
+  const d = snapshot.document;
+  return {
+    path: snapshot.path,
+    sha256: snapshot.sha256,
+    account: d.account.id,
+    partition: d.account.partition,
+    ...(d.account.callerArn === undefined ? {} : { callerArn: d.account.callerArn }),
+    ...(d.collectedAt === undefined ? {} : { collectedAt: d.collectedAt }),
+    ...(d.collector === undefined ? {} : { collector: d.collector }),
+    ...(d.regions === undefined ? {} : { regions: d.regions }),
+    errors: d.errors ?? [],
+  };
+}
+
+/** Counts findings as they stream past, then gives the summary. */
+export class SummaryBuilder {
+  private total = 0;
+  private failing = 0;
+  private readonly byStatus = counts();
+  private readonly byRule: Record<string, Record<Status, number>> = {};
+  private readonly bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, counts()])) as Record<Severity, Record<Status, number>>;
+
+  constructor(
+    private readonly head: Pick<ResultsHead, 'failOn' | 'inputs' | 'rules'>,
+  ) {
+    for (const rule of head.rules) this.byRule[rule.id] = counts();
+  }
+
+  add(finding: Finding): void {
+    this.total++;
+    this.byStatus[finding.status]++;
+    this.bySeverity[finding.severity][finding.status]++;
+    (this.byRule[finding.ruleId] ??= counts())[finding.status]++;
+    if (isFailing(finding, this.head.failOn)) this.failing++;
+  }
+
+  summary(): Summary {
+    return {
+      total: this.total,
+      byStatus: this.byStatus,
+      byRule: this.byRule,
+      bySeverity: this.bySeverity,
+      failing: this.failing,
+      incompleteInputs: this.head.inputs.filter((i) => i.errors.length > 0).length,
+    };
+  }
+}
+
+/** A finding fails the run when its status is fail or error and its severity reaches the threshold. */
+export function isFailing(finding: Pick<Finding, 'status' | 'severity'>, failOn: Severity): boolean {
+  return (finding.status === 'fail' || finding.status === 'error') && atLeast(finding.severity, failOn);
+}
+
+function counts(): Record<Status, number> {
+  return Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+}

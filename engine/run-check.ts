@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { type Diagnostic, TrailguardError } from './errors.js';
+import { evaluateRule } from './evaluate/evaluate-rule.js';
+import type { Finding, Severity } from './model.js';
+import { packagePath } from './package-root.js';
+import { RESULTS_VERSION, type ResultsHead, inputInfo } from './results/results.js';
+import { BUILTIN_PACK_DIR, type RulePack, loadRulePacks } from './rules/load-rules.js';
+import { loadSnapshots } from './snapshot/load-snapshot.js';
+import { SnapshotSet } from './snapshot/snapshot-set.js';
+
+export const TOOL_VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+
+export interface CheckRequest {
+  readonly snapshots: readonly string[];
+  /** Extra rule packs (folders or files). */
+  readonly rules?: readonly string[];
+  /** Run the built-in pack too (default: only when no other pack is given). */
+  readonly builtIn?: boolean;
+  readonly failOn?: Severity;
+  readonly now?: Date;
+}
+
+/** A check ready to run: the results' head, and the findings, produced lazily so they can be streamed out. */
+export interface PreparedCheck {
+  readonly head: ResultsHead;
+  findings(): Generator<Finding>;
+}
+
+/**
+ * Loads the snapshots and rule packs (reporting the problems of all of them together) and prepares the run.
+ * Nothing is evaluated until `findings()` is iterated.
+ */
+export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck> {
+  const extra = request.rules ?? [];
+  const packPaths = [...(request.builtIn ?? extra.length === 0 ? [BUILTIN_PACK_DIR] : []), ...extra];
+  const [snapshots, packs] = await Promise.allSettled([loadSnapshots(request.snapshots), loadRulePacks(packPaths)]);
+  const diagnostics: Diagnostic[] = [snapshots, packs].flatMap((r) => (r.status === 'rejected' ? rethrowUnlessBadInput(r.reason) : []));
+  if (diagnostics.length > 0) throw new TrailguardError(diagnostics);
+  const loaded = (snapshots as PromiseFulfilledResult<Awaited<ReturnType<typeof loadSnapshots>>>).value;
+  const rulePacks = (packs as PromiseFulfilledResult<RulePack[]>).value;
+  const set = new SnapshotSet(loaded);
+  const rules = rulePacks.flatMap((p) => p.rules);
+  const head: ResultsHead = {
+    resultsVersion: RESULTS_VERSION,
+    tool: { name: 'trailguard', version: TOOL_VERSION },
+    generatedAt: (request.now ?? new Date()).toISOString(),
+    failOn: request.failOn ?? 'info',
+    packs: rulePacks.map(({ name, version, source }) => ({ name, version, source })),
+    rules: rules.map((r) => r.info),
+    inputs: loaded.map(inputInfo),
+  };
+  return {
+    head,
+    *findings() {
+      for (const rule of rules) yield* evaluateRule(rule, set);
+    },
+  };
+}
+
+function rethrowUnlessBadInput(error: unknown): readonly Diagnostic[] {
+  if (error instanceof TrailguardError) return error.diagnostics;
+  throw error;
+}
