@@ -63,7 +63,7 @@ export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResu
   const candidates = candidatesFor(policy, check.principal);
   if (candidates.length === 0) {
     const spec = check.request({ kind: 'aws', arn: '*', account: '' });
-    return result(fail(0, `no Allow statement names an IAM principal (an account, user or role) that could ${spec.action}`, {
+    return result(fail(0, `no Allow statement names an IAM principal (an account, user or role) that could call ${spec.action}`, {
       principal: 'any IAM principal',
       action: spec.action,
       decision: 'not-allowed',
@@ -114,7 +114,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
   }
   const leak = leaks[0] as ProbeOutcome;
   const open = policy.statements.filter((s) => leak.allowedBy.some((r) => r.index === s.index) && s.conditions.length === 0);
-  const why = open.length === 0 ? '' : ` (${labels(open.map(statementRef))} has no Condition, so it does not confine the grant)`;
+  const why = open.length === 0 ? '' : `; ${labels(open.map(statementRef))} has no Condition, so nothing confines the grant`;
   return fail(2, `${labels(leak.allowedBy)} also allows ${spec.action} ${leak.description}${why}`, { ...base, probes: outcomes });
 }
 

@@ -54,7 +54,7 @@ export function tracePolicy(policy: Policy, request: IamRequest): readonly State
 
 /**
  * The Allow statement that comes closest to granting the request, and what it lacks: statements are ranked by
- * how many of principal, action, resource and conditions they satisfy (problems count against them).
+ * how many of principal (first), action, resource and conditions they satisfy (problems count against them).
  */
 export function closestAllow(policy: Policy, request: IamRequest): { statement: StatementRef; lacks: readonly string[] } | undefined {
   let best: { trace: StatementTrace; score: number } | undefined;
@@ -64,7 +64,7 @@ export function closestAllow(policy: Policy, request: IamRequest): { statement: 
     const met = trace.conditions.filter((c) => c.ok).length;
     const score =
       (trace.action.ok ? 4 : 0) +
-      (trace.principal.ok ? 4 : 0) +
+      (trace.principal.ok ? 5 : 0) +
       (trace.resource.ok ? 2 : 0) +
       (trace.conditions.length === 0 ? 1 : met / trace.conditions.length) -
       (trace.problems.length > 0 ? 1 : 0);
@@ -81,7 +81,7 @@ export function lacks(trace: StatementTrace): string[] {
   if (!trace.action.ok) out.push(trace.action.detail);
   if (!trace.resource.ok) out.push(trace.resource.detail);
   for (const c of trace.conditions) if (!c.ok) out.push(describeCondition(c));
-  return out;
+  return [...new Set(out)];
 }
 
 export function describeCondition(c: ConditionTrace): string {

@@ -1,0 +1,38 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ENABLED_KEY_METADATA, KEY_ARN, byRule, runBuiltIn, snapshot, trail } from '../helpers/engine.js';
+
+interface CorpusCase {
+  readonly title: string;
+  readonly source?: string;
+  readonly policy: unknown;
+  readonly expect: Readonly<Record<string, string>>;
+  readonly messages?: Readonly<Record<string, string>>;
+}
+
+const folder = join(import.meta.dirname, '..', 'corpus', 'key-policies');
+const cases = readdirSync(folder)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => ({ name: f.replace(/\.json$/, ''), ...(JSON.parse(readFileSync(join(folder, f), 'utf8')) as CorpusCase) }));
+
+describe('real-world key policy corpus (test/corpus/key-policies)', () => {
+  it('holds the policies the design names', () => {
+    const names = cases.map((c) => c.name);
+    for (const required of ['cis-three-statements', 'aws-doc-source-arn', 'console-created']) expect(names).toContain(required);
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(cases)('$name: $title', async (c) => {
+    const findings = byRule(
+      await runBuiltIn([snapshot({ trails: [trail()], keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null } } })]),
+    );
+    const verdicts = Object.fromEntries(Object.keys(c.expect).map((rule) => [rule, findings[rule]?.status]));
+    expect(verdicts).toEqual(c.expect);
+    for (const [rule, text] of Object.entries(c.messages ?? {})) expect(findings[rule]?.message).toContain(text);
+    // The SSE-KMS and key-state verdicts do not depend on the policy.
+    expect(findings['cloudtrail-sse-kms']?.status).toBe('pass');
+    expect(findings['cloudtrail-kms-key-state']?.status).toBe('pass');
+  });
+});
