@@ -1,5 +1,6 @@
 import { jsonFormatter } from './format-json.js';
+import { htmlFormatter, markdownFormatter } from './format-template.js';
 import type { Formatter } from './formatter.js';
 
 /** Every output format, by name; the CLI's --format choices come from this list. */
-export const FORMATS: ReadonlyMap<string, Formatter> = new Map([jsonFormatter].map((f) => [f.name, f]));
+export const FORMATS: ReadonlyMap<string, Formatter> = new Map([jsonFormatter, markdownFormatter, htmlFormatter].map((f) => [f.name, f]));

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
+import { packagePath } from '../package-root.js';
+
+/**
+ * The one Handlebars environment: strict mode (a misspelt field is an error, not an empty string), HTML escaping
+ * on, prototype access off (the default), and only these helpers. No template output is left unescaped except the
+ * Markdown helpers' own, which escape what they print.
+ */
+const env = Handlebars.create();
+
+// Characters that start emphasis, code, links, tables or strike-through inline; & < > become entities instead.
+const MARKDOWN_SPECIAL = /[\\`*_[\]|~]/g;
+const HTML_SPECIAL: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/** Inline Markdown text: no Markdown or HTML in the value takes effect; newlines become <br>. */
+function md(value: unknown): Handlebars.SafeString {
+  const text = String(value ?? '')
+    .trimEnd()
+    .replace(MARKDOWN_SPECIAL, '\\$&')
+    .replace(/[&<>]/g, (c) => HTML_SPECIAL[c] ?? c)
+    .replace(/\r?\n/g, '<br>');
+  return new Handlebars.SafeString(text);
+}
+
+/** A fenced code block whose fence is longer than any backtick run inside, so the text cannot break out. */
+function fence(value: unknown, language: unknown): Handlebars.SafeString {
+  const text = String(value ?? '').replace(/\s+$/, '');
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const marks = '`'.repeat(Math.max(3, longest + 1));
+  return new Handlebars.SafeString(`${marks}${typeof language === 'string' ? language : ''}\n${text}\n${marks}`);
+}
+
+export const HELPERS = {
+  eq: (a: unknown, b: unknown) => a === b,
+  md,
+  fence,
+  json: (value: unknown) => JSON.stringify(value, null, 2),
+  join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
+  /** Only https links are made clickable. */
+  isHttps: (value: unknown) => typeof value === 'string' && /^https:\/\/[^\s"'<>]+$/.test(value),
+} as const;
+
+for (const [name, helper] of Object.entries(HELPERS)) env.registerHelper(name, helper as Handlebars.HelperDelegate);
+
+const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
+
+/** Compiles a template source with the fixed helper list; unknown helpers are a compile error. */
+export function compileTemplate(source: string): Handlebars.TemplateDelegate {
+  return env.compile(source, { strict: true, knownHelpers, knownHelpersOnly: true });
+}
+
+const builtIn = new Map<string, Handlebars.TemplateDelegate>();
+
+/** A built-in template from `templates/`, compiled once. */
+export function builtInTemplate(file: string): Handlebars.TemplateDelegate {
+  let template = builtIn.get(file);
+  if (template === undefined) {
+    template = compileTemplate(readFileSync(packagePath('templates', file), 'utf8'));
+    builtIn.set(file, template);
+  }
+  return template;
+}
