@@ -104,7 +104,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
     return fail(0, `does not allow ${spec.action} for ${who}${why}`, { ...base, ...(closest === undefined ? {} : { closest }), ...problems(policy) });
   }
   if (decision.deniedBy.length > 0) {
-    return fail(1, `${spec.action} for ${who} is allowed by ${labels(granting.map(statementRef))} but denied by ${labels(decision.deniedBy)}`, base);
+    return fail(1, `denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}, although ${labels(granting.map(statementRef))} allows it`, base);
   }
   const outcomes = check.probes.flatMap((probe) => runProbe(policy, check, spec, granting, probe));
   const leaks = outcomes.filter((o) => o.allowed);
@@ -115,7 +115,11 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
   const leak = leaks[0] as ProbeOutcome;
   const open = policy.statements.filter((s) => leak.allowedBy.some((r) => r.index === s.index) && s.conditions.length === 0);
   const why = open.length === 0 ? '' : `; ${labels(open.map(statementRef))} has no Condition, so nothing confines the grant`;
-  return fail(2, `${labels(leak.allowedBy)} also allows ${spec.action} ${leak.description}${why}`, { ...base, probes: outcomes });
+  const grantedBy = labels(granting.map(statementRef));
+  return fail(2, `allows ${spec.action} for ${who} by ${grantedBy}, but ${labels(leak.allowedBy)} also allows it ${leak.description}${why}`, {
+    ...base,
+    probes: outcomes,
+  });
 }
 
 /** Statements that grant the request: with a statement scope only the candidate's own statement counts. */
