@@ -21,10 +21,18 @@ export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
   return yargs
     .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files (one per account; keys are looked up across all)' })
     .option('rules', { type: 'string', array: true, default: [], describe: 'a rule pack folder or rule file to run as well (repeatable)' })
-    .option('builtin', { type: 'boolean', default: true, describe: 'run the built-in cis-cloudtrail-kms pack (--no-builtin: only --rules)' })
+    .option('builtin', {
+      type: 'boolean',
+      default: true,
+      describe: 'run the built-in cis-cloudtrail-kms pack (--no-builtin: only --rules)',
+    })
     .option('format', { type: 'string', default: 'json', describe: `output format: ${[...FORMATS.keys()].join(', ')}` })
     .option('out', { type: 'string', describe: 'write to this file (atomically) instead of standard output' })
-    .option('fail-on', { type: 'string', default: 'info', describe: `exit 1 when a finding fails at or above this severity: ${SEVERITIES.join(', ')}` })
+    .option('fail-on', {
+      type: 'string',
+      default: 'info',
+      describe: `exit 1 when a finding fails at or above this severity: ${SEVERITIES.join(', ')}`,
+    })
     .option('quiet', { type: 'boolean', default: false, describe: 'no summary line on standard error' }) as unknown as Argv<CheckArgs>;
 }
 
@@ -32,14 +40,26 @@ export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
 export async function runCheck(args: CheckArgs): Promise<number> {
   const formatter = FORMATS.get(args.format);
   if (formatter === undefined) {
-    throw new TrailguardError({ code: 'usage', message: `unknown --format ${JSON.stringify(args.format)}: expected one of ${[...FORMATS.keys()].join(', ')}` });
+    throw new TrailguardError({
+      code: 'usage',
+      message: `unknown --format ${JSON.stringify(args.format)}: expected one of ${[...FORMATS.keys()].join(', ')}`,
+    });
   }
   if (!SEVERITIES.includes(args.failOn as Severity)) {
-    throw new TrailguardError({ code: 'usage', message: `unknown --fail-on ${JSON.stringify(args.failOn)}: expected one of ${SEVERITIES.join(', ')}` });
+    throw new TrailguardError({
+      code: 'usage',
+      message: `unknown --fail-on ${JSON.stringify(args.failOn)}: expected one of ${SEVERITIES.join(', ')}`,
+    });
   }
   if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'check needs at least one snapshot file' });
-  if (!args.builtin && args.rules.length === 0) throw new TrailguardError({ code: 'usage', message: '--no-builtin needs at least one --rules pack: there would be no rule to run' });
-  const check = await prepareCheck({ snapshots: args.snapshots, rules: args.rules, builtIn: args.builtin, failOn: args.failOn as Severity });
+  if (!args.builtin && args.rules.length === 0)
+    throw new TrailguardError({ code: 'usage', message: '--no-builtin needs at least one --rules pack: there would be no rule to run' });
+  const check = await prepareCheck({
+    snapshots: args.snapshots,
+    rules: args.rules,
+    builtIn: args.builtin,
+    failOn: args.failOn as Severity,
+  });
   const summary = new SummaryBuilder(check.head);
   function* counted() {
     for (const finding of check.findings()) {
@@ -47,7 +67,10 @@ export async function runCheck(args: CheckArgs): Promise<number> {
       yield finding;
     }
   }
-  await writeOutput(formatter.format(check.head, counted(), () => summary.summary(), {}), args.out);
+  await writeOutput(
+    formatter.format(check.head, counted(), () => summary.summary(), {}),
+    args.out,
+  );
   const result = summary.summary();
   if (!args.quiet) process.stderr.write(`${describeSummary(result, check.head, args.out)}\n`);
   return result.failing > 0 ? 1 : 0;

@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { type Diagnostic, TrailguardError, formatDiagnostic } from '../engine/errors.js';
+import { type Diagnostic, formatDiagnostic, TrailguardError } from '../engine/errors.js';
 import { TOOL_VERSION } from '../engine/run-check.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { activeTemps } from './write-output.js';
@@ -17,7 +17,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .scriptName('trailguard')
     .usage('$0 <command> [options]\n\nAudit AWS CloudTrail log encryption: evaluate rules over saved snapshots and report.')
     .command<CheckArgs>(
-      'check <snapshots..>',
+      'check [snapshots..]',
       'evaluate the built-in pack (and --rules packs) over snapshots',
       (y) => checkBuilder(y),
       async (args) => {
@@ -45,7 +45,10 @@ async function main(argv: readonly string[]): Promise<number> {
 function report(error: unknown, verbose: boolean): number {
   if (error instanceof TrailguardError) {
     for (const d of error.diagnostics) process.stderr.write(`${formatLine(d)}\n`);
-    if (verbose && error.cause instanceof Error) process.stderr.write(`${error.cause.stack ?? ''}\n`);
+    if (verbose)
+      process.stderr.write(
+        `${error.stack ?? ''}\n${error.cause instanceof Error ? `caused by: ${error.cause.stack ?? error.cause.message}\n` : ''}`,
+      );
     return EXIT_BAD_INPUT;
   }
   const e = error as Error;

@@ -5,7 +5,8 @@ import type { ResultsHead, Summary } from '../engine/results/results.js';
 export function describeSummary(summary: Summary, head: ResultsHead, out: string | undefined): string {
   const parts = STATUSES.filter((s) => summary.byStatus[s] > 0).map((s) => `${summary.byStatus[s]} ${s}`);
   const snapshots = `${head.inputs.length} snapshot${head.inputs.length === 1 ? '' : 's'}`;
-  const incomplete = summary.incompleteInputs > 0 ? `; ${summary.incompleteInputs} snapshot(s) recorded collection errors (incomplete coverage)` : '';
+  const incomplete =
+    summary.incompleteInputs > 0 ? `; ${summary.incompleteInputs} snapshot(s) recorded collection errors (incomplete coverage)` : '';
   const verdict = summary.failing > 0 ? `${summary.failing} failing at or above ${head.failOn}` : 'nothing failing';
   return `trailguard: ${summary.total} findings (${parts.join(', ') || 'none'}) for ${head.rules.length} rules on ${snapshots}${incomplete}; ${verdict}${out === undefined ? '' : ` → ${out}`}`;
 }

@@ -36,7 +36,10 @@ export async function writeOutput(chunks: Iterable<string>, out: string | undefi
   } catch (error) {
     await rm(temp, { force: true });
     if (error instanceof TrailguardError) throw error;
-    throw new TrailguardError({ code: 'output', file: out, message: `cannot write the output: ${(error as Error).message}` }, { cause: error });
+    throw new TrailguardError(
+      { code: 'output', file: out, message: `cannot write the output: ${(error as Error).message}` },
+      { cause: error },
+    );
   } finally {
     activeTemps.delete(temp);
   }

@@ -48,6 +48,19 @@ export class TrailguardError extends Error {
   }
 }
 
+/**
+ * One error carrying the diagnostics of several bad-input errors (rethrowing anything else). The first one is kept as
+ * the cause, so `--verbose` can still show where it came from.
+ */
+export function combineErrors(errors: readonly unknown[], extra: readonly Diagnostic[] = []): TrailguardError | undefined {
+  for (const error of errors) if (!(error instanceof TrailguardError)) throw error;
+  const bad = errors as readonly TrailguardError[];
+  const diagnostics = [...bad.flatMap((e) => e.diagnostics), ...extra];
+  if (diagnostics.length === 0) return undefined;
+  const first = bad[0];
+  return new TrailguardError(diagnostics, { cause: first?.cause ?? first });
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.file === undefined ? '' : d.line === undefined ? `${d.file}: ` : `${d.file}:${d.line}:${d.column ?? 1} `;
   return `${where}${d.message} [${d.code}]`;

@@ -1,4 +1,4 @@
-import { type Node, findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
 import { lineColumn } from './errors.js';
 import { pointerSegments } from './schema-validation.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type ParseError, parse as parseLoose, printParseErrorCode } from 'jsonc-parser';
-import { TrailguardError, lineColumn } from './errors.js';
+import { lineColumn, TrailguardError } from './errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -63,7 +63,7 @@ function firstParseError(text: string): ParseError | undefined {
 }
 
 function describeParseError(code: string, text: string, offset: number): string {
-  const found = offset >= text.length ? 'the end of the file' : JSON.stringify(text.slice(offset, offset + 12));
+  const found = offset >= text.length ? 'the end of the file' : JSON.stringify(text.slice(offset, offset + 12).split(/[\r\n]/)[0]);
   const expected: Record<string, string> = {
     InvalidSymbol: 'a JSON value',
     InvalidNumberFormat: 'a number',

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { type Diagnostic, TrailguardError } from './errors.js';
+import { combineErrors } from './errors.js';
 import { evaluateRule } from './evaluate/evaluate-rule.js';
 import type { Finding, Severity } from './model.js';
 import { packagePath } from './package-root.js';
-import { RESULTS_VERSION, type ResultsHead, inputInfo } from './results/results.js';
-import { BUILTIN_PACK_DIR, type RulePack, loadRulePacks } from './rules/load-rules.js';
+import { inputInfo, RESULTS_VERSION, type ResultsHead } from './results/results.js';
+import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rules.js';
 import { loadSnapshots } from './snapshot/load-snapshot.js';
 import { SnapshotSet } from './snapshot/snapshot-set.js';
 
@@ -32,10 +32,10 @@ export interface PreparedCheck {
  */
 export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck> {
   const extra = request.rules ?? [];
-  const packPaths = [...(request.builtIn ?? extra.length === 0 ? [BUILTIN_PACK_DIR] : []), ...extra];
+  const packPaths = [...((request.builtIn ?? extra.length === 0) ? [BUILTIN_PACK_DIR] : []), ...extra];
   const [snapshots, packs] = await Promise.allSettled([loadSnapshots(request.snapshots), loadRulePacks(packPaths)]);
-  const diagnostics: Diagnostic[] = [snapshots, packs].flatMap((r) => (r.status === 'rejected' ? rethrowUnlessBadInput(r.reason) : []));
-  if (diagnostics.length > 0) throw new TrailguardError(diagnostics);
+  const failure = combineErrors([snapshots, packs].flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
+  if (failure !== undefined) throw failure;
   const loaded = (snapshots as PromiseFulfilledResult<Awaited<ReturnType<typeof loadSnapshots>>>).value;
   const rulePacks = (packs as PromiseFulfilledResult<RulePack[]>).value;
   const set = new SnapshotSet(loaded);
@@ -55,9 +55,4 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
       for (const rule of rules) yield* evaluateRule(rule, set);
     },
   };
-}
-
-function rethrowUnlessBadInput(error: unknown): readonly Diagnostic[] {
-  if (error instanceof TrailguardError) return error.diagnostics;
-  throw error;
 }

@@ -49,7 +49,13 @@ function makeAjv(allErrors: boolean): Ajv {
 /** Turns ajv errors into sentences that say what was expected and what was found, one per place. */
 export function describeErrors(errors: readonly ErrorObject[], data: unknown, base = ''): SchemaProblem[] {
   // oneOf/anyOf report every branch; keep the branch errors and drop the summary when branches explain it.
-  const kept = errors.filter((e) => !(e.keyword === 'oneOf' || e.keyword === 'anyOf') || !errors.some((o) => o !== e && o.instancePath === e.instancePath));
+  const kept = errors.filter(
+    (e) =>
+      !(
+        (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'propertyNames') &&
+        errors.some((o) => o !== e && o.instancePath === e.instancePath)
+      ),
+  );
   const seen = new Set<string>();
   const out: SchemaProblem[] = [];
   for (const error of kept) {
@@ -72,18 +78,38 @@ function describe(error: ErrorObject, value: unknown): SchemaProblem {
       return { pointer: error.instancePath, atKey: false, message: `${at} is missing the required property ${String(p.missingProperty)}` };
     case 'additionalProperties': {
       const name = String(p.additionalProperty);
-      return { pointer: `${error.instancePath}/${escapePointer(name)}`, atKey: true, message: `${joinPath(at, name)} is not a known property` };
+      return {
+        pointer: `${error.instancePath}/${escapePointer(name)}`,
+        atKey: true,
+        message: `${joinPath(at, name)} is not a known property`,
+      };
     }
     case 'propertyNames':
-      return { pointer: `${error.instancePath}/${escapePointer(String(p.propertyName))}`, atKey: true, message: `${at} has an invalid property name ${JSON.stringify(p.propertyName)}` };
+      return {
+        pointer: `${error.instancePath}/${escapePointer(String(p.propertyName))}`,
+        atKey: true,
+        message: `${at} has an invalid property name ${JSON.stringify(p.propertyName)}`,
+      };
+    case 'pattern':
+      if (typeof error.propertyName === 'string') {
+        const name = error.propertyName;
+        return {
+          pointer: `${error.instancePath}/${escapePointer(name)}`,
+          atKey: true,
+          message: `${at} has an invalid property name ${JSON.stringify(name)}: it must match ${String(p.pattern)}`,
+        };
+      }
+      return { pointer: error.instancePath, atKey: false, message: `${at} must match ${String(p.pattern)}, found ${found}` };
     case 'type':
       return { pointer: error.instancePath, atKey: false, message: `${at} must be ${article(String(p.type))}, found ${found}` };
     case 'enum':
-      return { pointer: error.instancePath, atKey: false, message: `${at} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}, found ${found}` };
+      return {
+        pointer: error.instancePath,
+        atKey: false,
+        message: `${at} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}, found ${found}`,
+      };
     case 'const':
       return { pointer: error.instancePath, atKey: false, message: `${at} must be ${JSON.stringify(p.allowedValue)}, found ${found}` };
-    case 'pattern':
-      return { pointer: error.instancePath, atKey: false, message: `${at} must match ${String(p.pattern)}, found ${found}` };
     case 'format':
       return { pointer: error.instancePath, atKey: false, message: `${at} must be a ${String(p.format)}, found ${found}` };
     default:
@@ -96,7 +122,13 @@ export function displayPath(pointer: string): string {
   if (pointer === '') return '(document)';
   let out = '';
   for (const segment of pointer.slice(1).split('/').map(unescapePointer)) {
-    out += /^\d+$/.test(segment) ? `[${segment}]` : out === '' ? segment : /^[\w$-]+$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
+    out += /^\d+$/.test(segment)
+      ? `[${segment}]`
+      : out === ''
+        ? segment
+        : /^[\w$-]+$/.test(segment)
+          ? `.${segment}`
+          : `[${JSON.stringify(segment)}]`;
   }
   return out;
 }

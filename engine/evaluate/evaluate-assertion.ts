@@ -27,14 +27,20 @@ function quantify(quantifier: Quantifier, results: readonly OperatorResult[]): O
   const n = results.length;
   if (quantifier === 'all') {
     if (n === 0) return { status: 'fail', reason: 'selects no value' };
-    if (failed.length === 0) return n === 1 ? result(passed[0] as OperatorResult) : { status: 'pass', reason: `all ${n} values pass: ${(passed[0] as OperatorResult).reason}` };
+    if (failed.length === 0)
+      return n === 1
+        ? result(passed[0] as OperatorResult)
+        : { status: 'pass', reason: `all ${n} values pass: ${(passed[0] as OperatorResult).reason}` };
     const first = failed[0] as OperatorResult;
     return n === 1 ? result(first) : { ...result(first), reason: `${failed.length} of ${n} values fail; the first ${first.reason}` };
   }
   if (quantifier === 'some') {
     if (passed.length > 0) return result(passed[0] as OperatorResult);
     if (n === 0) return { status: 'fail', reason: 'selects no value' };
-    return { ...result(failed[0] as OperatorResult), reason: `none of ${n} values passes; the first ${(failed[0] as OperatorResult).reason}` };
+    return {
+      ...result(failed[0] as OperatorResult),
+      reason: `none of ${n} values passes; the first ${(failed[0] as OperatorResult).reason}`,
+    };
   }
   if (quantifier === 'none') {
     if (passed.length === 0) return { status: 'pass', reason: n === 0 ? 'selects no value' : `none of ${n} values matches` };

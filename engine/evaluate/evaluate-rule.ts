@@ -83,9 +83,18 @@ function evaluateResource(rule: CompiledRule, resource: Resource, set: SnapshotS
       return finding(rule, resource, status, blocking, { when, ...(hasLookups ? { lookups } : {}) }, state, undefined);
     }
     const assertions = rule.assertions.map((a) => evaluateAssertion(a, state));
-    const deciding = assertions.find((a) => a.status === 'fail') ?? assertions.find((a) => a.status === 'unknown') ?? (assertions[0] as AssertionEvidence);
+    const deciding =
+      assertions.find((a) => a.status === 'fail') ?? assertions.find((a) => a.status === 'unknown') ?? (assertions[0] as AssertionEvidence);
     const index = assertions.indexOf(deciding);
-    return finding(rule, resource, deciding.status, deciding, { assertions, ...(hasLookups ? { lookups } : {}) }, state, rule.assertions[index]?.message);
+    return finding(
+      rule,
+      resource,
+      deciding.status,
+      deciding,
+      { assertions, ...(hasLookups ? { lookups } : {}) },
+      state,
+      rule.assertions[index]?.message,
+    );
   } catch (error) {
     const reason = (error as Error).message;
     return finding(rule, resource, 'error', { path: '', op: '', status: 'unknown', reason }, { error: reason }, state, undefined);

@@ -1,6 +1,6 @@
 import { evaluatePolicy, statementApplies, statementRef } from './evaluate-policy.js';
 import { otherAccounts } from './other-accounts.js';
-import { type Probe, type RequestSpec, buildRequest, describeProbe, forAccount, withoutKeys } from './request-spec.js';
+import { buildRequest, describeProbe, forAccount, type Probe, type RequestSpec, withoutKeys } from './request-spec.js';
 import { closestAllow, describePrincipal, lacks, traceStatement } from './trace.js';
 import type { Decision, IamRequest, Policy, RequestPrincipal, Statement, StatementRef } from './types.js';
 
@@ -63,14 +63,16 @@ export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResu
   const candidates = candidatesFor(policy, check.principal);
   if (candidates.length === 0) {
     const spec = check.request({ kind: 'aws', arn: '*', account: '' });
-    return result(fail(0, `no Allow statement names an IAM principal (an account, user or role) that could call ${spec.action}`, {
-      principal: 'any IAM principal',
-      action: spec.action,
-      decision: 'not-allowed',
-      allowedBy: [],
-      deniedBy: [],
-      ...problems(policy),
-    }));
+    return result(
+      fail(0, `no Allow statement names an IAM principal (an account, user or role) that could call ${spec.action}`, {
+        principal: 'any IAM principal',
+        action: spec.action,
+        decision: 'not-allowed',
+        allowedBy: [],
+        deniedBy: [],
+        ...problems(policy),
+      }),
+    );
   }
   let best: Attempt | undefined;
   for (const candidate of candidates) {
@@ -86,7 +88,13 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
   const request = buildRequest(spec);
   const decision = evaluatePolicy(policy, request);
   const who = candidate.description ?? describePrincipal(candidate.principal);
-  const base = { principal: who, action: spec.action, decision: decision.decision, allowedBy: decision.allowedBy, deniedBy: decision.deniedBy };
+  const base = {
+    principal: who,
+    action: spec.action,
+    decision: decision.decision,
+    allowedBy: decision.allowedBy,
+    deniedBy: decision.deniedBy,
+  };
   const granting = grantingStatements(policy, check, candidate, request, decision.allowedBy);
   if (check.expect === 'not-allowed') {
     return decision.decision === 'allowed'
@@ -100,11 +108,20 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
   }
   if (granting.length === 0) {
     const closest = candidate.statement === undefined ? closestAllow(policy, request) : ownStatement(candidate.statement, request);
-    const why = closest === undefined ? ': it has no Allow statement' : `: the closest, ${label(closest.statement)}, ${closest.lacks.join('; ')}`;
-    return fail(0, `does not allow ${spec.action} for ${who}${why}`, { ...base, ...(closest === undefined ? {} : { closest }), ...problems(policy) });
+    const why =
+      closest === undefined ? ': it has no Allow statement' : `: the closest, ${label(closest.statement)}, ${closest.lacks.join('; ')}`;
+    return fail(0, `does not allow ${spec.action} for ${who}${why}`, {
+      ...base,
+      ...(closest === undefined ? {} : { closest }),
+      ...problems(policy),
+    });
   }
   if (decision.deniedBy.length > 0) {
-    return fail(1, `denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}, although ${labels(granting.map(statementRef))} allows it`, base);
+    return fail(
+      1,
+      `denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}, although ${labels(granting.map(statementRef))} allows it`,
+      base,
+    );
   }
   const outcomes = check.probes.flatMap((probe) => runProbe(policy, check, spec, granting, probe));
   const leaks = outcomes.filter((o) => o.allowed);
@@ -116,10 +133,14 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
   const open = policy.statements.filter((s) => leak.allowedBy.some((r) => r.index === s.index) && s.conditions.length === 0);
   const why = open.length === 0 ? '' : `; ${labels(open.map(statementRef))} has no Condition, so nothing confines the grant`;
   const grantedBy = labels(granting.map(statementRef));
-  return fail(2, `allows ${spec.action} for ${who} by ${grantedBy}, but ${labels(leak.allowedBy)} also allows it ${leak.description}${why}`, {
-    ...base,
-    probes: outcomes,
-  });
+  return fail(
+    2,
+    `allows ${spec.action} for ${who} by ${grantedBy}, but ${labels(leak.allowedBy)} also allows it ${leak.description}${why}`,
+    {
+      ...base,
+      probes: outcomes,
+    },
+  );
 }
 
 /** Statements that grant the request: with a statement scope only the candidate's own statement counts. */
@@ -159,7 +180,8 @@ function candidatesFor(policy: Policy, source: PrincipalSource): Candidate[] {
     if (statement.effect !== 'Allow' || statement.principals === undefined) continue;
     for (const entry of statement.principals) {
       let candidate: Candidate | undefined;
-      if (entry.kind === 'aws-account') candidate = { principal: accountRoot(source.partition, entry.account), statement, description: `account ${entry.account}` };
+      if (entry.kind === 'aws-account')
+        candidate = { principal: accountRoot(source.partition, entry.account), statement, description: `account ${entry.account}` };
       else if (entry.kind === 'aws-arn') candidate = { principal: { kind: 'aws', arn: entry.arn, account: entry.account }, statement };
       else if (entry.kind === 'any') candidate = { ...principalDescribedBy(statement, source), statement };
       if (candidate === undefined || candidate.principal.kind !== 'aws') continue;
@@ -179,11 +201,13 @@ function candidatesFor(policy: Policy, source: PrincipalSource): Candidate[] {
  */
 function principalDescribedBy(statement: Statement, source: { defaultAccount: string; partition: string }): Omit<Candidate, 'statement'> {
   const literal = (keys: readonly string[], operators: RegExp) =>
-    statement.conditions.find((c) => keys.includes(c.keyLower) && c.base !== undefined && operators.test(c.base) && c.set === 'none')?.values[0];
+    statement.conditions.find((c) => keys.includes(c.keyLower) && c.base !== undefined && operators.test(c.base) && c.set === 'none')
+      ?.values[0];
   const account = literal(['kms:calleraccount', 'aws:principalaccount'], /^StringEquals$/);
   const owner = account !== undefined && /^\d{12}$/.test(account) ? account : source.defaultAccount;
   const arnPattern = literal(['aws:principalarn'], /^(StringEquals|StringLike|ArnEquals|ArnLike)$/);
-  if (arnPattern === undefined) return { principal: accountRoot(source.partition, owner), description: `any principal of account ${owner}` };
+  if (arnPattern === undefined)
+    return { principal: accountRoot(source.partition, owner), description: `any principal of account ${owner}` };
   const fields = arnPattern.split(':');
   if (fields.length >= 6 && /[*?]/.test(fields[4] ?? '')) fields[4] = owner;
   const arn = fields.join(':').replace(/\*/g, '').replace(/\?/g, 'x');

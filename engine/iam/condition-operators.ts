@@ -44,18 +44,90 @@ export const CONDITION_OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map([
   ['StringNotEqualsIgnoreCase', spec(true, equalsIgnoreCase, true)],
   ['StringLike', spec(false, like, true)],
   ['StringNotLike', spec(true, like, true)],
-  ['NumericEquals', spec(false, numeric((a, b) => a === b))],
-  ['NumericNotEquals', spec(true, numeric((a, b) => a === b))],
-  ['NumericLessThan', spec(false, numeric((a, b) => a < b))],
-  ['NumericLessThanEquals', spec(false, numeric((a, b) => a <= b))],
-  ['NumericGreaterThan', spec(false, numeric((a, b) => a > b))],
-  ['NumericGreaterThanEquals', spec(false, numeric((a, b) => a >= b))],
-  ['DateEquals', spec(false, date((a, b) => a === b))],
-  ['DateNotEquals', spec(true, date((a, b) => a === b))],
-  ['DateLessThan', spec(false, date((a, b) => a < b))],
-  ['DateLessThanEquals', spec(false, date((a, b) => a <= b))],
-  ['DateGreaterThan', spec(false, date((a, b) => a > b))],
-  ['DateGreaterThanEquals', spec(false, date((a, b) => a >= b))],
+  [
+    'NumericEquals',
+    spec(
+      false,
+      numeric((a, b) => a === b),
+    ),
+  ],
+  [
+    'NumericNotEquals',
+    spec(
+      true,
+      numeric((a, b) => a === b),
+    ),
+  ],
+  [
+    'NumericLessThan',
+    spec(
+      false,
+      numeric((a, b) => a < b),
+    ),
+  ],
+  [
+    'NumericLessThanEquals',
+    spec(
+      false,
+      numeric((a, b) => a <= b),
+    ),
+  ],
+  [
+    'NumericGreaterThan',
+    spec(
+      false,
+      numeric((a, b) => a > b),
+    ),
+  ],
+  [
+    'NumericGreaterThanEquals',
+    spec(
+      false,
+      numeric((a, b) => a >= b),
+    ),
+  ],
+  [
+    'DateEquals',
+    spec(
+      false,
+      date((a, b) => a === b),
+    ),
+  ],
+  [
+    'DateNotEquals',
+    spec(
+      true,
+      date((a, b) => a === b),
+    ),
+  ],
+  [
+    'DateLessThan',
+    spec(
+      false,
+      date((a, b) => a < b),
+    ),
+  ],
+  [
+    'DateLessThanEquals',
+    spec(
+      false,
+      date((a, b) => a <= b),
+    ),
+  ],
+  [
+    'DateGreaterThan',
+    spec(
+      false,
+      date((a, b) => a > b),
+    ),
+  ],
+  [
+    'DateGreaterThanEquals',
+    spec(
+      false,
+      date((a, b) => a >= b),
+    ),
+  ],
   ['Bool', spec(false, bool)],
   ['BinaryEquals', spec(false, equals)],
   ['IpAddress', spec(false, ipAddress)],

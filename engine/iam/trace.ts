@@ -45,7 +45,16 @@ export function traceStatement(statement: Statement, request: IamRequest): State
     ok: evaluateCondition(clause, request.context),
   }));
   const applies = statement.problems.length === 0 && principal.ok && action.ok && resource.ok && conditions.every((c) => c.ok);
-  return { ...statementRef(statement), effect: statement.effect, applies, problems: statement.problems, principal, action, resource, conditions };
+  return {
+    ...statementRef(statement),
+    effect: statement.effect,
+    applies,
+    problems: statement.problems,
+    principal,
+    action,
+    resource,
+    conditions,
+  };
 }
 
 export function tracePolicy(policy: Policy, request: IamRequest): readonly StatementTrace[] {
@@ -71,7 +80,10 @@ export function closestAllow(policy: Policy, request: IamRequest): { statement: 
     if (best === undefined || score > best.score) best = { trace, score };
   }
   if (best === undefined) return undefined;
-  return { statement: { index: best.trace.index, ...(best.trace.sid === undefined ? {} : { sid: best.trace.sid }) }, lacks: lacks(best.trace) };
+  return {
+    statement: { index: best.trace.index, ...(best.trace.sid === undefined ? {} : { sid: best.trace.sid }) },
+    lacks: lacks(best.trace),
+  };
 }
 
 /** Plain-language reasons a traced statement does not apply. */

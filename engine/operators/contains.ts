@@ -1,4 +1,4 @@
-import { ANY_VALUE, LIST, asList, jsonEqual, show, showList } from './helpers.js';
+import { ANY_VALUE, asList, jsonEqual, LIST, show, showList } from './helpers.js';
 import type { OperatorResult, ValueOperator } from './types.js';
 
 /** Whether a string holds a substring, or an array an item (JSON equality). */
@@ -15,7 +15,10 @@ function judge(value: unknown, items: readonly unknown[], need: 'one' | 'any' | 
   const ok = need === 'all' ? missing.length === 0 : present.length > 0;
   const what = need === 'one' ? show(items[0]) : `${need === 'all' ? 'all' : 'any'} of ${showList(items)}`;
   if (ok) return { status: 'pass', reason: `contains ${what}` };
-  return { status: 'fail', reason: need === 'all' ? `${show(value)} lacks ${showList(missing)}` : `${show(value)} does not contain ${what}` };
+  return {
+    status: 'fail',
+    reason: need === 'all' ? `${show(value)} lacks ${showList(missing)}` : `${show(value)} does not contain ${what}`,
+  };
 }
 
 export const contains: ValueOperator = {

@@ -1,5 +1,5 @@
 import { compileWildcard } from '../wildcard.js';
-import { STRING, asList, show, verdict } from './helpers.js';
+import { asList, STRING, show, verdict } from './helpers.js';
 import type { ValueOperator } from './types.js';
 
 /**

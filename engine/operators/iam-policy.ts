@@ -1,4 +1,4 @@
-import { type PolicyCheck, type PrincipalSource, checkPolicy } from '../iam/check-policy.js';
+import { checkPolicy, type PolicyCheck, type PrincipalSource } from '../iam/check-policy.js';
 import { parsePolicy } from '../iam/parse-policy.js';
 import type { Probe, RequestSpec } from '../iam/request-spec.js';
 import type { ContextValue, RequestPrincipal } from '../iam/types.js';
@@ -7,7 +7,9 @@ import { show } from './helpers.js';
 import type { CompileContext, ValueOperator } from './types.js';
 
 const TEMPLATE = { type: 'string' };
-const CONTEXT_VALUE = { anyOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'number' }, { type: 'array', items: { type: 'string' } }] };
+const CONTEXT_VALUE = {
+  anyOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'number' }, { type: 'array', items: { type: 'string' } }],
+};
 
 /** Thrown by `compile` for options the schema cannot rule out; the loader reports it at the assertion. */
 export class OperatorOptionsError extends Error {}
@@ -73,14 +75,17 @@ export const iamPolicy: ValueOperator = {
     const principal = compilePrincipal(request.principal as Record<string, unknown>, context);
     const action = context.template(String(request.action));
     const resource = context.template(String(request.resource));
-    const requestContext = Object.entries((request.context ?? {}) as Record<string, unknown>).map(([k, v]) => [k, context.value(v)] as const);
+    const requestContext = Object.entries((request.context ?? {}) as Record<string, unknown>).map(
+      ([k, v]) => [k, context.value(v)] as const,
+    );
     const encryptionContext = Object.entries((request.encryptionContext ?? {}) as Record<string, string>).map(
       ([k, v]) => [k, context.template(v)] as const,
     );
     const probes = (confined?.probes ?? []).map((p) => compileProbe(p, context));
     const scopeKind = confined?.scope === 'granting-statement' ? 'granting-statement' : 'policy';
     return (value, scope) => {
-      if (value === null || value === undefined) return { status: 'unknown', reason: 'has no policy document to evaluate (it was not collected)' };
+      if (value === null || value === undefined)
+        return { status: 'unknown', reason: 'has no policy document to evaluate (it was not collected)' };
       if (typeof value !== 'object' || Array.isArray(value)) return { status: 'fail', reason: `is ${show(value)}, not a policy document` };
       const source = principal(scope);
       const renderedProbes = probes.map((p) => p(scope));
@@ -98,7 +103,13 @@ export const iamPolicy: ValueOperator = {
           encryptionContext: Object.fromEntries(encryptionContext.map(([k, v]) => [k, v.render(inner)])),
         };
       };
-      const result = checkPolicy(parsePolicy(value), { expect, principal: source, request: build, probes: renderedProbes, scope: scopeKind });
+      const result = checkPolicy(parsePolicy(value), {
+        expect,
+        principal: source,
+        request: build,
+        probes: renderedProbes,
+        scope: scopeKind,
+      });
       return { status: result.status, reason: result.reason, details: result.evidence };
     };
   },
@@ -119,7 +130,8 @@ function compilePrincipal(spec: Record<string, unknown>, context: CompileContext
       return { kind: 'fixed', principal: { kind: 'aws', arn: /^\d{12}$/.test(text) ? `arn:aws:iam::${text}:root` : text, account } };
     };
   }
-  if (spec.account === undefined) throw new OperatorOptionsError('request.principal.namedByPolicy needs account: the account a "*" principal stands for');
+  if (spec.account === undefined)
+    throw new OperatorOptionsError('request.principal.namedByPolicy needs account: the account a "*" principal stands for');
   const account = context.template(String(spec.account));
   const partition = context.template(String(spec.partition ?? 'aws'));
   return (scope) => ({ kind: 'named-by-policy', defaultAccount: account.render(scope), partition: partition.render(scope) || 'aws' });
@@ -129,7 +141,8 @@ function compileProbe(spec: Record<string, unknown>, context: CompileContext): (
   const name = String(spec.name);
   const description = spec.description === undefined ? undefined : context.template(String(spec.description));
   const hasWithout = spec.without !== undefined;
-  if (hasWithout === (spec.otherAccount !== undefined)) throw new OperatorOptionsError(`probe ${name} needs exactly one of without or otherAccount`);
+  if (hasWithout === (spec.otherAccount !== undefined))
+    throw new OperatorOptionsError(`probe ${name} needs exactly one of without or otherAccount`);
   const described = (scope: Scope) => (description === undefined ? {} : { description: description.render(scope) });
   if (hasWithout) {
     const keys = (spec.without as string[]).map((k) => context.template(k));

@@ -1,4 +1,4 @@
-import { LIST, asList, jsonEqual, show, showList, verdict } from './helpers.js';
+import { asList, jsonEqual, LIST, show, showList, verdict } from './helpers.js';
 import type { ValueOperator } from './types.js';
 
 export const isIn: ValueOperator = {

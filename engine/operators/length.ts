@@ -14,7 +14,11 @@ export const length: ValueOperator = {
     const bounds = `${min}…${max === Number.POSITIVE_INFINITY ? '∞' : max}`;
     return (value) => {
       const size =
-        typeof value === 'string' || Array.isArray(value) ? value.length : value !== null && typeof value === 'object' ? Object.keys(value).length : undefined;
+        typeof value === 'string' || Array.isArray(value)
+          ? value.length
+          : value !== null && typeof value === 'object'
+            ? Object.keys(value).length
+            : undefined;
       if (size === undefined) return { status: 'fail', reason: `is ${show(value)}, which has no length` };
       return verdict(size >= min && size <= max, `has length ${size}, within ${bounds}`, `has length ${size}, outside ${bounds}`);
     };
@@ -39,7 +43,11 @@ export const type: ValueOperator = {
     return (value) => {
       const actual = typeOf(value);
       const ok = actual === wanted || (wanted === 'integer' && Number.isInteger(value));
-      return verdict(ok, `is ${wanted === 'array' || wanted === 'object' || wanted === 'integer' ? 'an' : 'a'} ${wanted}`, `is ${show(value)}, not of type ${wanted}`);
+      return verdict(
+        ok,
+        `is ${wanted === 'array' || wanted === 'object' || wanted === 'integer' ? 'an' : 'a'} ${wanted}`,
+        `is ${show(value)}, not of type ${wanted}`,
+      );
     };
   },
 };

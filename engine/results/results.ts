@@ -1,4 +1,4 @@
-import { type Finding, SEVERITIES, STATUSES, type Severity, type Status, atLeast } from '../model.js';
+import { atLeast, type Finding, SEVERITIES, type Severity, STATUSES, type Status } from '../model.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
 import type { ApiError, LoadedSnapshot } from '../snapshot/types.js';
 
@@ -74,9 +74,7 @@ export class SummaryBuilder {
   private readonly byRule: Record<string, Record<Status, number>> = {};
   private readonly bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, counts()])) as Record<Severity, Record<Status, number>>;
 
-  constructor(
-    private readonly head: Pick<ResultsHead, 'failOn' | 'inputs' | 'rules'>,
-  ) {
+  constructor(private readonly head: Pick<ResultsHead, 'failOn' | 'inputs' | 'rules'>) {
     for (const rule of head.rules) this.byRule[rule.id] = counts();
   }
 
@@ -84,7 +82,9 @@ export class SummaryBuilder {
     this.total++;
     this.byStatus[finding.status]++;
     this.bySeverity[finding.severity][finding.status]++;
-    (this.byRule[finding.ruleId] ??= counts())[finding.status]++;
+    const rule = this.byRule[finding.ruleId] ?? counts();
+    rule[finding.status]++;
+    this.byRule[finding.ruleId] = rule;
     if (isFailing(finding, this.head.failOn)) this.failing++;
   }
 

@@ -2,16 +2,20 @@ import { RE2JSException } from 're2js';
 import { OperatorOptionsError } from '../operators/iam-policy.js';
 import { OPERATORS } from '../operators/index.js';
 import type { CompileContext, OperatorDefinition } from '../operators/types.js';
-import { type SchemaValidator, compileSchemaValidator } from '../schema-validation.js';
+import { compileSchemaValidator, type SchemaValidator } from '../schema-validation.js';
 import type { CompiledAssertion, Quantifier } from './compiled-rule.js';
-import { type RuleCompiler, isObject } from './rule-compiler.js';
-import { TemplateSyntaxError, isTemplate } from './template.js';
+import { isObject, type RuleCompiler } from './rule-compiler.js';
+import { isTemplate, TemplateSyntaxError } from './template.js';
 
 const COMMON_PROPERTIES = {
   path: { type: 'string' },
   op: { type: 'string' },
   quantifier: { enum: ['all', 'some', 'none'] },
-  count: { type: 'object', additionalProperties: false, properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } } },
+  count: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } },
+  },
   message: { type: 'string' },
 };
 
@@ -42,7 +46,11 @@ export function compileAssertion(
   if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') return undefined;
   const op = OPERATORS.get(raw.op);
   if (op === undefined) {
-    compiler.error('unknown-operator', `${pointer}/op`, `unknown operator ${JSON.stringify(raw.op)}: valid operators are ${[...OPERATORS.keys()].join(', ')}`);
+    compiler.error(
+      'unknown-operator',
+      `${pointer}/op`,
+      `unknown operator ${JSON.stringify(raw.op)}: valid operators are ${[...OPERATORS.keys()].join(', ')}`,
+    );
     return undefined;
   }
   const before = compiler.diagnostics.length;
@@ -58,7 +66,10 @@ export function compileAssertion(
   const context = compileContext(compiler, pointer, new Set([...known, 'principal']));
   try {
     const quantifier: Quantifier = isObject(raw.count) ? (raw.count as Quantifier) : ((raw.quantifier as Quantifier | undefined) ?? 'all');
-    const test = op.kind === 'value' ? { kind: 'value' as const, test: op.compile(raw, context) } : { kind: 'matches' as const, test: op.compile(raw, context) };
+    const test =
+      op.kind === 'value'
+        ? { kind: 'value' as const, test: op.compile(raw, context) }
+        : { kind: 'matches' as const, test: op.compile(raw, context) };
     return { target, op: op.name, quantifier, test, message };
   } catch (error) {
     if (error instanceof OperatorOptionsError || error instanceof TemplateSyntaxError) {

@@ -1,8 +1,8 @@
 import { parseArn } from '../arn.js';
 import type { BindingOutcome, CompiledBinding, EvaluationState, Target } from './compiled-rule.js';
 import { LOOKUPS } from './lookups.js';
-import { type RuleCompiler, isObject } from './rule-compiler.js';
 import { readTarget } from './read-target.js';
+import { isObject, type RuleCompiler } from './rule-compiler.js';
 import type { Template } from './template.js';
 
 const KINDS = ['path', 'arn', 'template', 'join', 'lookup'] as const;
@@ -19,12 +19,17 @@ export function compileBinding(
   if (!isObject(raw)) return undefined;
   const kinds = KINDS.filter((k) => raw[k] !== undefined);
   if (kinds.length !== 1) {
-    compiler.error('rule-schema', pointer, `binding ${name} needs exactly one of ${KINDS.join(', ')}, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
+    compiler.error(
+      'rule-schema',
+      pointer,
+      `binding ${name} needs exactly one of ${KINDS.join(', ')}, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+    );
     return undefined;
   }
   const kind = kinds[0] as (typeof KINDS)[number];
   for (const arg of Object.keys(raw)) {
-    if (arg !== kind && !(ARGS[kind] ?? []).includes(arg)) compiler.error('rule-schema', `${pointer}/${arg}`, `${arg} does not go with ${kind} in binding ${name}`, true);
+    if (arg !== kind && !(ARGS[kind] ?? []).includes(arg))
+      compiler.error('rule-schema', `${pointer}/${arg}`, `${arg} does not go with ${kind} in binding ${name}`, true);
   }
   const at = (key: string) => `${pointer}/${key}`;
   switch (kind) {
@@ -43,7 +48,11 @@ export function compileBinding(
     case 'join': {
       const parts = (raw.join as unknown[]).map((p, i) => compiler.template(String(p), at(`join/${i}`), known));
       const separator = typeof raw.with === 'string' ? raw.with : '';
-      const join = (state: EvaluationState) => parts.map((p) => p.render(state.scope)).filter((p) => p !== '').join(separator);
+      const join = (state: EvaluationState) =>
+        parts
+          .map((p) => p.render(state.scope))
+          .filter((p) => p !== '')
+          .join(separator);
       return { name, isLookup: false, evaluate: (state) => ({ ok: true, value: join(state) }) };
     }
     case 'lookup':
@@ -60,7 +69,11 @@ function compileLookup(
 ): CompiledBinding | undefined {
   const lookup = LOOKUPS.get(String(raw.lookup));
   if (lookup === undefined) {
-    compiler.error('unknown-lookup', `${pointer}/lookup`, `unknown lookup ${JSON.stringify(raw.lookup)}: valid lookups are ${[...LOOKUPS.keys()].join(', ')}`);
+    compiler.error(
+      'unknown-lookup',
+      `${pointer}/lookup`,
+      `unknown lookup ${JSON.stringify(raw.lookup)}: valid lookups are ${[...LOOKUPS.keys()].join(', ')}`,
+    );
     return undefined;
   }
   if (typeof raw.of !== 'string') {
@@ -68,7 +81,8 @@ function compileLookup(
     return undefined;
   }
   const target = compiler.target(raw.of, `${pointer}/of`, known);
-  const arg = (key: string): Template | undefined => (typeof raw[key] === 'string' ? compiler.template(raw[key] as string, `${pointer}/${key}`, known) : undefined);
+  const arg = (key: string): Template | undefined =>
+    typeof raw[key] === 'string' ? compiler.template(raw[key] as string, `${pointer}/${key}`, known) : undefined;
   const region = arg('region');
   const account = arg('account');
   const partition = arg('partition');
@@ -90,7 +104,9 @@ function compileLookup(
         );
         if (!outcome.found) return { ok: false, reason: outcome.reason };
         const missing = missingField(outcome.value, required);
-        return missing === undefined ? { ok: true, value: outcome.value, id: outcome.id } : { ok: false, reason: `the ${missing} of ${outcome.id} ${notCollected(outcome.value)}` };
+        return missing === undefined
+          ? { ok: true, value: outcome.value, id: outcome.id }
+          : { ok: false, reason: `the ${missing} of ${outcome.id} ${notCollected(outcome.value)}` };
       });
     },
   };

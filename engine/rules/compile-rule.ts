@@ -4,7 +4,7 @@ import { loadSchemaValidator, type SchemaValidator } from '../schema-validation.
 import { compileAssertion, withVerdict } from './compile-assertion.js';
 import { compileBinding } from './compile-binding.js';
 import type { CompiledAssertion, CompiledBinding, CompiledRule, RuleInfo } from './compiled-rule.js';
-import { BUILTIN_ROOTS, RuleCompiler, isObject } from './rule-compiler.js';
+import { BUILTIN_ROOTS, isObject, RuleCompiler } from './rule-compiler.js';
 import type { Template } from './template.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -41,7 +41,10 @@ export function compileRule(source: YamlSource, pack: string): { rule?: Compiled
   const assertions = compileList(compiler, raw.assert, '/assert', known);
   const messages = compileMessages(compiler, raw.message, withVerdict(known));
   if (compiler.diagnostics.length > 0 || resources === undefined) return { diagnostics: compiler.diagnostics };
-  return { rule: { info: ruleInfo(raw, pack), file: source.file, idAt: source.locate('/id'), resources, bindings, when, assertions, messages }, diagnostics: [] };
+  return {
+    rule: { info: ruleInfo(raw, pack), file: source.file, idAt: source.locate('/id'), resources, bindings, when, assertions, messages },
+    diagnostics: [],
+  };
 }
 
 function compileResources(compiler: RuleCompiler, raw: unknown): CompiledRule['resources'] | undefined {

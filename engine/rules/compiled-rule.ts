@@ -1,7 +1,7 @@
 import type { ResourceRef, Severity, Status } from '../model.js';
 import type { MatchesTest, ValueTest } from '../operators/types.js';
-import type { LoadedSnapshot } from '../snapshot/types.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
+import type { LoadedSnapshot } from '../snapshot/types.js';
 import type { CompiledPath } from './json-path.js';
 import type { Template } from './template.js';
 
@@ -34,7 +34,9 @@ export interface CompiledAssertion {
   readonly message: Template | undefined;
 }
 
-export type BindingOutcome = { readonly ok: true; readonly value: unknown; readonly id?: string } | { readonly ok: false; readonly reason: string };
+export type BindingOutcome =
+  | { readonly ok: true; readonly value: unknown; readonly id?: string }
+  | { readonly ok: false; readonly reason: string };
 
 export interface CompiledBinding {
   readonly name: string;

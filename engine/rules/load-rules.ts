@@ -1,10 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { type Diagnostic, TrailguardError } from '../errors.js';
+import { combineErrors, type Diagnostic, TrailguardError } from '../errors.js';
 import { packagePath } from '../package-root.js';
 import { readTextFile } from '../read-input.js';
-import type { CompiledRule } from './compiled-rule.js';
 import { compileRule } from './compile-rule.js';
+import type { CompiledRule } from './compiled-rule.js';
 import { isObject } from './rule-compiler.js';
 import { parseYaml } from './yaml-source.js';
 
@@ -31,23 +31,27 @@ function isRuleFile(name: string): boolean {
 export async function loadRulePacks(paths: readonly string[]): Promise<RulePack[]> {
   const diagnostics: Diagnostic[] = [];
   const packs: RulePack[] = [];
+  const errors: unknown[] = [];
   for (const path of paths) {
     try {
       packs.push(await loadPack(path, diagnostics));
     } catch (error) {
-      if (!(error instanceof TrailguardError)) throw error;
-      diagnostics.push(...error.diagnostics);
+      errors.push(error);
     }
   }
-  diagnostics.push(...duplicateIds(packs.flatMap((p) => p.rules)));
-  if (diagnostics.length > 0) throw new TrailguardError(diagnostics);
+  const failure = combineErrors(errors, [...diagnostics, ...duplicateIds(packs.flatMap((p) => p.rules))]);
+  if (failure !== undefined) throw failure;
   return packs;
 }
 
 async function loadPack(path: string, diagnostics: Diagnostic[]): Promise<RulePack> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new TrailguardError(
-      { code: error.code === 'ENOENT' ? 'file-not-found' : 'file-unreadable', file: path, message: `rule pack not found: no such file or folder` },
+      {
+        code: error.code === 'ENOENT' ? 'file-not-found' : 'file-unreadable',
+        file: path,
+        message: `rule pack not found: no such file or folder`,
+      },
       { cause: error },
     );
   });
@@ -101,7 +105,10 @@ async function packMetadata(folder: string, diagnostics: Diagnostic[]): Promise<
   const out: PackMetadata = { order: Array.isArray(data.rules) ? data.rules.map(String) : [] };
   for (const key of ['name', 'version'] as const) {
     if (typeof data[key] === 'string') out[key] = data[key] as string;
-    else diagnostics.push(parsed.source.problem('rule-schema', data[key] === undefined ? '' : `/${key}`, `pack.yaml must give ${key} as a string`));
+    else
+      diagnostics.push(
+        parsed.source.problem('rule-schema', data[key] === undefined ? '' : `/${key}`, `pack.yaml must give ${key} as a string`),
+      );
   }
   return out;
 }
@@ -116,7 +123,10 @@ function duplicateIds(rules: readonly CompiledRule[]): Diagnostic[] {
         code: 'duplicate-rule' as const,
         file: rule.file,
         ...rule.idAt,
-        message: `rule id ${JSON.stringify(rule.info.id)} is defined more than once (${list.filter((r) => r !== rule).map((r) => `${r.file}:${r.idAt.line}`).join(', ')})`,
+        message: `rule id ${JSON.stringify(rule.info.id)} is defined more than once (${list
+          .filter((r) => r !== rule)
+          .map((r) => `${r.file}:${r.idAt.line}`)
+          .join(', ')})`,
       })),
     );
 }

@@ -1,7 +1,9 @@
 import { parseArn } from '../arn.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
 
-export type LookupOutcome = { readonly found: true; readonly id: string; readonly value: unknown } | { readonly found: false; readonly reason: string };
+export type LookupOutcome =
+  | { readonly found: true; readonly id: string; readonly value: unknown }
+  | { readonly found: false; readonly reason: string };
 
 /** Where a reference that is not a full ARN is taken to live. */
 export interface LookupArgs {
@@ -25,18 +27,23 @@ const kmsKey: LookupDefinition = {
   name: 'kms-key',
   summary: 'a KMS key by key ARN, bare key id (in the given region and account) or alias (when a snapshot records it)',
   resolve(reference, args, set) {
-    if (typeof reference !== 'string' || reference === '') return { found: false, reason: `the key reference ${JSON.stringify(reference)} is not a key id, key ARN or alias` };
+    if (typeof reference !== 'string' || reference === '')
+      return { found: false, reason: `the key reference ${JSON.stringify(reference)} is not a key id, key ARN or alias` };
     const arn = parseArn(reference);
     if (arn !== undefined) {
       if (arn.service !== 'kms') return { found: false, reason: `${reference} is not a KMS key ARN` };
       if (arn.resource.startsWith('alias/')) return byAlias(reference, set);
       const key = set.key(reference);
-      return key === undefined ? { found: false, reason: `key ${reference} is not in any snapshot given` } : { found: true, id: key.arn, value: key };
+      return key === undefined
+        ? { found: false, reason: `key ${reference} is not in any snapshot given` }
+        : { found: true, id: key.arn, value: key };
     }
     if (reference.startsWith('alias/')) return byAlias(`arn:${args.partition}:kms:${args.region}:${args.account}:${reference}`, set);
     const keyArn = `arn:${args.partition}:kms:${args.region}:${args.account}:key/${reference}`;
     const key = set.key(keyArn);
-    return key === undefined ? { found: false, reason: `key ${keyArn} (from key id ${reference}) is not in any snapshot given` } : { found: true, id: key.arn, value: key };
+    return key === undefined
+      ? { found: false, reason: `key ${keyArn} (from key id ${reference}) is not in any snapshot given` }
+      : { found: true, id: key.arn, value: key };
   },
 };
 

@@ -1,7 +1,7 @@
 import type { Diagnostic, ErrorCode } from '../errors.js';
-import { type CompiledPath, JsonPathSyntaxError, compilePath } from './json-path.js';
 import type { Target } from './compiled-rule.js';
-import { type Template, TemplateSyntaxError, compileTemplate } from './template.js';
+import { type CompiledPath, compilePath, JsonPathSyntaxError } from './json-path.js';
+import { compileTemplate, type Template, TemplateSyntaxError } from './template.js';
 import type { YamlSource } from './yaml-source.js';
 
 const BINDING_NAME = /^([A-Za-z_][A-Za-z0-9_]*)(.*)$/s;
@@ -48,11 +48,15 @@ export class RuleCompiler {
     const name = match?.[1];
     const rest = match?.[2] ?? '';
     if (name === undefined || (rest !== '' && !rest.startsWith('.') && !rest.startsWith('['))) {
-      this.error('json-path', pointer, `path ${JSON.stringify(text)} must start with $ (the resource) or a binding name such as key.policy`);
+      this.error(
+        'json-path',
+        pointer,
+        `path ${JSON.stringify(text)} must start with $ (the resource) or a binding name such as key.policy`,
+      );
       return undefined;
     }
     if (!known.has(name)) {
-      this.error('unknown-binding', pointer, unknownName(name, known));
+      this.error('unknown-binding', pointer, unknownName(name, known, `path ${JSON.stringify(text)}`));
       return undefined;
     }
     const path = this.path(`$${rest}`, pointer);
@@ -63,7 +67,8 @@ export class RuleCompiler {
   template(text: string, pointer: string, known: ReadonlySet<string>): Template {
     try {
       const template = compileTemplate(text);
-      for (const root of template.roots) if (!known.has(root)) this.error('unknown-binding', pointer, unknownName(root, known, `{{${root}…}}`));
+      for (const root of template.roots)
+        if (!known.has(root)) this.error('unknown-binding', pointer, unknownName(root, known, `{{${root}…}}`));
       return template;
     } catch (error) {
       if (!(error instanceof TemplateSyntaxError)) throw error;

@@ -1,4 +1,4 @@
-import { type Document, LineCounter, type Node, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { Diagnostic, ErrorCode } from '../errors.js';
 import { pointerSegments } from '../schema-validation.js';
 
@@ -35,7 +35,12 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; di
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-  const problem = (code: ErrorCode, pointer: string, message: string, atKey = false): Diagnostic => ({ code, file, ...locate(pointer, atKey), message });
+  const problem = (code: ErrorCode, pointer: string, message: string, atKey = false): Diagnostic => ({
+    code,
+    file,
+    ...locate(pointer, atKey),
+    message,
+  });
   return { source: { file, data, locate, problem }, diagnostics: [] };
 }
 

@@ -1,7 +1,7 @@
-import { type Diagnostic, TrailguardError } from '../errors.js';
+import { combineErrors, type Diagnostic, TrailguardError } from '../errors.js';
 import { locateInJson } from '../json-location.js';
 import { parseJson, readTextFile } from '../read-input.js';
-import { type SchemaValidator, describeValue, displayPath, loadSchemaValidator } from '../schema-validation.js';
+import { describeValue, displayPath, loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
 import type { LoadedSnapshot, SnapshotDocument } from './types.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
@@ -36,7 +36,7 @@ function checkVersion(data: unknown, text: string, path: string): void {
     code: 'snapshot-version',
     file: path,
     ...locateInJson(text, '/schemaVersion'),
-    message: `unknown snapshot schemaVersion ${describeValue(version)}: this trailguard reads schema version ${SNAPSHOT_SCHEMA_VERSION}`,
+    message: `unknown snapshot schemaVersion ${JSON.stringify(version)}: this trailguard reads schema version ${SNAPSHOT_SCHEMA_VERSION}`,
   });
 }
 
@@ -64,12 +64,7 @@ function parsePolicyStrings(document: SnapshotDocument, text: string, path: stri
 /** Loads several snapshots, reporting the problems of every file together. */
 export async function loadSnapshots(paths: readonly string[]): Promise<LoadedSnapshot[]> {
   const results = await Promise.allSettled(paths.map((p) => loadSnapshot(p)));
-  const diagnostics = results.flatMap((r) => (r.status === 'rejected' ? diagnosticsOf(r.reason) : []));
-  if (diagnostics.length > 0) throw new TrailguardError(diagnostics);
+  const failure = combineErrors(results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
+  if (failure !== undefined) throw failure;
   return results.map((r) => (r as PromiseFulfilledResult<LoadedSnapshot>).value);
-}
-
-function diagnosticsOf(error: unknown): readonly Diagnostic[] {
-  if (error instanceof TrailguardError) return error.diagnostics;
-  throw error;
 }

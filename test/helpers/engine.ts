@@ -1,6 +1,6 @@
 import { evaluateRule } from '../../engine/evaluate/evaluate-rule.js';
 import type { Finding } from '../../engine/model.js';
-import { BUILTIN_PACK_DIR, type RulePack, loadRulePacks } from '../../engine/rules/load-rules.js';
+import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from '../../engine/rules/load-rules.js';
 import { SnapshotSet } from '../../engine/snapshot/snapshot-set.js';
 import type { LoadedSnapshot, SnapshotDocument } from '../../engine/snapshot/types.js';
 
@@ -44,7 +44,10 @@ export const ENABLED_KEY_METADATA = {
   KeyUsage: 'ENCRYPT_DECRYPT',
 };
 
-export function snapshot(partial: Partial<SnapshotDocument> & { account?: SnapshotDocument['account'] }, path = 'snapshot.json'): LoadedSnapshot {
+export function snapshot(
+  partial: Partial<SnapshotDocument> & { account?: SnapshotDocument['account'] },
+  path = 'snapshot.json',
+): LoadedSnapshot {
   const document = { schemaVersion: 1, account: { id: ACCOUNT, partition: 'aws' }, trails: [], keys: {}, ...partial } as SnapshotDocument;
   return { path, sha256: '0'.repeat(64), document };
 }

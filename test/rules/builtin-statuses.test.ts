@@ -1,9 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, ENABLED_KEY_METADATA, KEY_ARN, OTHER_ACCOUNT, TRAIL_ARN, byRule, runBuiltIn, snapshot, trail } from '../helpers/engine.js';
+import {
+  ACCOUNT,
+  byRule,
+  ENABLED_KEY_METADATA,
+  KEY_ARN,
+  OTHER_ACCOUNT,
+  runBuiltIn,
+  snapshot,
+  TRAIL_ARN,
+  trail,
+} from '../helpers/engine.js';
 
-const consolePolicy = (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'corpus', 'key-policies', 'console-created.json'), 'utf8')) as { policy: unknown }).policy;
+const consolePolicy = (
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'corpus', 'key-policies', 'console-created.json'), 'utf8')) as { policy: unknown }
+).policy;
 const POLICY_RULES = ['cloudtrail-key-policy-describe-key', 'cloudtrail-key-policy-generate-data-key', 'cloudtrail-key-policy-decrypt'];
 
 const goodKey = { metadata: ENABLED_KEY_METADATA, policy: consolePolicy, error: null };
@@ -44,16 +56,20 @@ describe('built-in pack: statuses other than pass and fail', () => {
     expect(f['cloudtrail-kms-key-state']?.status).toBe('pass');
   });
 
-  it('a bare key id is the key of that id in the trail\'s Region and account', async () => {
+  it("a bare key id is the key of that id in the trail's Region and account", async () => {
     const f = await verdicts([trail({ KmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' })], { [KEY_ARN]: goodKey });
     for (const rule of POLICY_RULES) expect(f[rule]?.status, rule).toBe('pass');
     expect(f['cloudtrail-key-policy-describe-key']?.evidence.lookups).toEqual({ key: KEY_ARN });
   });
 
   it('an alias resolves when a snapshot records it, and is unknown otherwise', async () => {
-    const withAlias = await verdicts([trail({ KmsKeyId: 'alias/cloudtrail' })], { [KEY_ARN]: { ...goodKey, aliases: ['alias/cloudtrail'] } });
+    const withAlias = await verdicts([trail({ KmsKeyId: 'alias/cloudtrail' })], {
+      [KEY_ARN]: { ...goodKey, aliases: ['alias/cloudtrail'] },
+    });
     for (const rule of POLICY_RULES) expect(withAlias[rule]?.status, rule).toBe('pass');
-    const aliasArn = await verdicts([trail({ KmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:alias/cloudtrail` })], { [KEY_ARN]: { ...goodKey, aliases: ['alias/cloudtrail'] } });
+    const aliasArn = await verdicts([trail({ KmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:alias/cloudtrail` })], {
+      [KEY_ARN]: { ...goodKey, aliases: ['alias/cloudtrail'] },
+    });
     expect(aliasArn['cloudtrail-key-policy-decrypt']?.status).toBe('pass');
     const without = await verdicts([trail({ KmsKeyId: 'alias/cloudtrail' })], { [KEY_ARN]: goodKey });
     expect(without['cloudtrail-key-policy-describe-key']?.status).toBe('unknown');
@@ -64,17 +80,31 @@ describe('built-in pack: statuses other than pass and fail', () => {
     const pinned = {
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'Encrypt', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:aws:cloudtrail:arn': TRAIL_ARN } } },
+        {
+          Sid: 'Encrypt',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 'kms:GenerateDataKey*',
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:EncryptionContext:aws:cloudtrail:arn': TRAIL_ARN } },
+        },
       ],
     };
     const second = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/second`;
-    const findings = await runBuiltIn([snapshot({ trails: [trail(), trail({ Name: 'second', TrailARN: second })] as never, keys: { [KEY_ARN]: { ...goodKey, policy: pinned } } })]);
+    const findings = await runBuiltIn([
+      snapshot({
+        trails: [trail(), trail({ Name: 'second', TrailARN: second })] as never,
+        keys: { [KEY_ARN]: { ...goodKey, policy: pinned } },
+      }),
+    ]);
     expect(byRule(findings)['cloudtrail-key-policy-generate-data-key']?.status).toBe('pass');
     expect(byRule(findings, second)['cloudtrail-key-policy-generate-data-key']?.status).toBe('fail');
   });
 
   it('a trail listed twice (shadow copies) is evaluated once', async () => {
-    const findings = await runBuiltIn([snapshot({ trails: [trail(), trail({ HomeRegion: 'us-east-1' })] as never, keys: { [KEY_ARN]: goodKey } })]);
+    const findings = await runBuiltIn([
+      snapshot({ trails: [trail(), trail({ HomeRegion: 'us-east-1' })] as never, keys: { [KEY_ARN]: goodKey } }),
+    ]);
     expect(findings.filter((f) => f.ruleId === 'cloudtrail-sse-kms')).toHaveLength(1);
   });
 });
@@ -110,18 +140,57 @@ describe('built-in pack: key state', () => {
 describe('built-in pack: an organisation pair', () => {
   const archive = '999988887777';
   const archiveKey = `arn:aws:kms:us-east-1:${archive}:key/org-trail-key`;
-  const orgTrail = trail({ Name: 'org-trail', TrailARN: `arn:aws:cloudtrail:us-east-1:${OTHER_ACCOUNT}:trail/org-trail`, IsOrganizationTrail: true, KmsKeyId: archiveKey });
+  const orgTrail = trail({
+    Name: 'org-trail',
+    TrailARN: `arn:aws:cloudtrail:us-east-1:${OTHER_ACCOUNT}:trail/org-trail`,
+    IsOrganizationTrail: true,
+    KmsKeyId: archiveKey,
+  });
   const archivePolicy = {
     Version: '2012-10-17',
     Statement: [
       { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${archive}:root` }, Action: 'kms:*', Resource: '*' },
       { Sid: 'Describe', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey', Resource: '*' },
-      { Sid: 'Encrypt', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*', Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${OTHER_ACCOUNT}:trail/*` } } },
-      { Sid: 'Read', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${archive}:role/LogReader` }, Action: 'kms:Decrypt', Resource: '*', Condition: { Null: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'false' } } },
+      {
+        Sid: 'Encrypt',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:GenerateDataKey*',
+        Resource: '*',
+        Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${OTHER_ACCOUNT}:trail/*` } },
+      },
+      {
+        Sid: 'Read',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${archive}:role/LogReader` },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { Null: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'false' } },
+      },
     ],
   };
-  const member = snapshot({ account: { id: OTHER_ACCOUNT, partition: 'aws' }, trails: [orgTrail] as never, keys: { [archiveKey]: { metadata: { ...ENABLED_KEY_METADATA, Arn: archiveKey }, policy: null, error: { code: 'AccessDeniedException', message: 'cross-account', operation: 'GetKeyPolicy' } } } }, 'member.json');
-  const logArchive = snapshot({ account: { id: archive, partition: 'aws' }, trails: [orgTrail] as never, keys: { [archiveKey]: { metadata: { ...ENABLED_KEY_METADATA, Arn: archiveKey }, policy: archivePolicy, error: null } } }, 'log-archive.json');
+  const member = snapshot(
+    {
+      account: { id: OTHER_ACCOUNT, partition: 'aws' },
+      trails: [orgTrail] as never,
+      keys: {
+        [archiveKey]: {
+          metadata: { ...ENABLED_KEY_METADATA, Arn: archiveKey },
+          policy: null,
+          error: { code: 'AccessDeniedException', message: 'cross-account', operation: 'GetKeyPolicy' },
+        },
+      },
+    },
+    'member.json',
+  );
+  const logArchive = snapshot(
+    {
+      account: { id: archive, partition: 'aws' },
+      trails: [orgTrail] as never,
+      keys: { [archiveKey]: { metadata: { ...ENABLED_KEY_METADATA, Arn: archiveKey }, policy: archivePolicy, error: null } },
+    },
+    'log-archive.json',
+  );
 
   it('the member snapshot alone cannot judge the key policy', async () => {
     const f = byRule(await runBuiltIn([member]), orgTrail.TrailARN as string);

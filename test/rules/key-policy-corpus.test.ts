@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENABLED_KEY_METADATA, KEY_ARN, byRule, runBuiltIn, snapshot, trail } from '../helpers/engine.js';
+import { byRule, ENABLED_KEY_METADATA, KEY_ARN, runBuiltIn, snapshot, trail } from '../helpers/engine.js';
 
 interface CorpusCase {
   readonly title: string;
@@ -26,7 +26,9 @@ describe('real-world key policy corpus (test/corpus/key-policies)', () => {
 
   it.each(cases)('$name: $title', async (c) => {
     const findings = byRule(
-      await runBuiltIn([snapshot({ trails: [trail()], keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null } } })]),
+      await runBuiltIn([
+        snapshot({ trails: [trail()], keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null } } }),
+      ]),
     );
     const verdicts = Object.fromEntries(Object.keys(c.expect).map((rule) => [rule, findings[rule]?.status]));
     expect(verdicts).toEqual(c.expect);

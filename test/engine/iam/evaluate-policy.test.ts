@@ -21,14 +21,34 @@ describe('principals', () => {
     ['"*" matches a service', allow({ Principal: '*' }), cloudtrail, 'allowed'],
     ['{"AWS": "*"} matches a service too', allow({ Principal: { AWS: '*' } }), cloudtrail, 'allowed'],
     ['a service principal matches that service', allow({ Principal: { Service: 'cloudtrail.amazonaws.com' } }), cloudtrail, 'allowed'],
-    ['a service principal in an array', allow({ Principal: { Service: ['logs.amazonaws.com', 'cloudtrail.amazonaws.com'] } }), cloudtrail, 'allowed'],
+    [
+      'a service principal in an array',
+      allow({ Principal: { Service: ['logs.amazonaws.com', 'cloudtrail.amazonaws.com'] } }),
+      cloudtrail,
+      'allowed',
+    ],
     ['another service does not match', allow({ Principal: { Service: 'logs.amazonaws.com' } }), cloudtrail, 'not-allowed'],
     ['an AWS principal does not match a service', allow({ Principal: { AWS: `arn:aws:iam::${A}:root` } }), cloudtrail, 'not-allowed'],
     ['an account principal in an Allow stands for the account itself', allow({ Principal: { AWS: A } }), root, 'allowed'],
-    ['an account principal in an Allow does not name its roles', allow({ Principal: { AWS: `arn:aws:iam::${A}:root` } }), reader, 'not-allowed'],
+    [
+      'an account principal in an Allow does not name its roles',
+      allow({ Principal: { AWS: `arn:aws:iam::${A}:root` } }),
+      reader,
+      'not-allowed',
+    ],
     ['a role ARN matches that role', allow({ Principal: { AWS: `arn:aws:iam::${A}:role/Reader` } }), reader, 'allowed'],
-    ['a role ARN does not match another account role', allow({ Principal: { AWS: `arn:aws:iam::${A}:role/Reader` } }), outsider, 'not-allowed'],
-    ['NotPrincipal in an Allow matches everyone else', allow({ NotPrincipal: { AWS: `arn:aws:iam::${A}:role/Reader` } }), outsider, 'allowed'],
+    [
+      'a role ARN does not match another account role',
+      allow({ Principal: { AWS: `arn:aws:iam::${A}:role/Reader` } }),
+      outsider,
+      'not-allowed',
+    ],
+    [
+      'NotPrincipal in an Allow matches everyone else',
+      allow({ NotPrincipal: { AWS: `arn:aws:iam::${A}:role/Reader` } }),
+      outsider,
+      'allowed',
+    ],
     ['NotPrincipal excludes the named principal', allow({ NotPrincipal: { AWS: `arn:aws:iam::${A}:role/Reader` } }), reader, 'not-allowed'],
     ['a statement without Principal grants nothing', allow({}), root, 'not-allowed'],
   ] as const)('%s', (_name, statement, principal, expected) => {
@@ -72,12 +92,25 @@ describe('decisions', () => {
     expect(result).toEqual({ decision: 'denied', allowedBy: [{ index: 0, sid: 'Allow' }], deniedBy: [{ index: 1, sid: 'Deny' }] });
   });
   it('a Deny on "*" is lifted for services by aws:PrincipalIsAWSService', () => {
-    const deny = { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } } };
-    expect(decide([allow({ Principal: '*' }), deny], cloudtrail, 'kms:DescribeKey', { 'aws:PrincipalIsAWSService': 'true' }).decision).toBe('allowed');
-    expect(decide([allow({ Principal: '*' }), deny], reader, 'kms:DescribeKey', { 'aws:PrincipalIsAWSService': 'false' }).decision).toBe('denied');
+    const deny = {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
+    };
+    expect(decide([allow({ Principal: '*' }), deny], cloudtrail, 'kms:DescribeKey', { 'aws:PrincipalIsAWSService': 'true' }).decision).toBe(
+      'allowed',
+    );
+    expect(decide([allow({ Principal: '*' }), deny], reader, 'kms:DescribeKey', { 'aws:PrincipalIsAWSService': 'false' }).decision).toBe(
+      'denied',
+    );
   });
   it('names every Allow that applies, statements without Sid by index only', () => {
-    expect(decide([allow({ Principal: '*' }), allow({ Sid: 'Two', Principal: '*' })], cloudtrail).allowedBy).toEqual([{ index: 0 }, { index: 1, sid: 'Two' }]);
+    expect(decide([allow({ Principal: '*' }), allow({ Sid: 'Two', Principal: '*' })], cloudtrail).allowedBy).toEqual([
+      { index: 0 },
+      { index: 1, sid: 'Two' },
+    ]);
   });
   it('an invalid statement grants nothing', () => {
     expect(decide([allow({ Principal: '*', Effect: 'allow' })], cloudtrail).decision).toBe('not-allowed');

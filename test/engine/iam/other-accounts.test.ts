@@ -24,7 +24,9 @@ describe('another account for the scoping probe', () => {
     expect(probeAccounts(['arn:aws:cloudtrail:*:11112222333?:trail/*'])).toContain('111122223330');
   });
   it('skips an instance that is the own account and tries another filler digit', () => {
-    expect(probeAccounts(['arn:aws:cloudtrail:*:11112222333?:trail/*', 'arn:aws:cloudtrail:*:111122223330:trail/*'])).toContain('111122223331');
+    expect(probeAccounts(['arn:aws:cloudtrail:*:11112222333?:trail/*', 'arn:aws:cloudtrail:*:111122223330:trail/*'])).toContain(
+      '111122223331',
+    );
   });
   it('every candidate is a 12-digit id', () => {
     for (const id of probeAccounts(['*', '1*2', '??'])) expect(id).toMatch(/^\d{12}$/);
