@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { combineErrors } from './errors.js';
-import { evaluateRule } from './evaluate/evaluate-rule.js';
+import { evaluateRules } from './evaluate/evaluate-rule.js';
 import type { Finding, Severity } from './model.js';
 import { packagePath } from './package-root.js';
 import { inputInfo, RESULTS_VERSION, type ResultsHead } from './results/results.js';
@@ -52,7 +52,7 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
   return {
     head,
     *findings() {
-      for (const rule of rules) yield* evaluateRule(rule, set);
+      yield* evaluateRules(rules, set);
     },
   };
 }

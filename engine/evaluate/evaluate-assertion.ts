@@ -5,21 +5,34 @@ import { readTarget } from '../rules/read-target.js';
 
 /** Evaluates one assertion on the current resource: reads its path, applies the operator and the quantifier. */
 export function evaluateAssertion(assertion: CompiledAssertion, state: EvaluationState): AssertionEvidence {
-  const base = { path: assertion.target.text, op: assertion.op };
+  const path = assertion.target.text;
+  const op = assertion.op;
   const read = readTarget(state, assertion.target);
-  if (!read.ok) return { ...base, status: 'unknown', reason: read.reason };
+  if (!read.ok) return { path, op, status: 'unknown', reason: read.reason };
   const values = read.values;
+  const outcome =
+    assertion.test.kind === 'matches'
+      ? assertion.test.test(values, state.scope)
+      : quantify(
+          assertion.quantifier,
+          values.map((v) =>
+            (assertion.test as { test: (value: unknown, scope: EvaluationState['scope']) => OperatorResult }).test(v, state.scope),
+          ),
+        );
   const observed = quotable(values);
-  const withObserved = observed === undefined ? base : { ...base, observed };
-  if (assertion.test.kind === 'matches') {
-    return { ...withObserved, ...result(assertion.test.test(values, state.scope)) };
-  }
-  const test = assertion.test.test;
-  const results = values.map((v) => test(v, state.scope));
-  return { ...withObserved, ...quantify(assertion.quantifier, results) };
+  const evidence: { -readonly [K in keyof AssertionEvidence]: AssertionEvidence[K] } = {
+    path,
+    op,
+    status: outcome.status,
+    reason: outcome.reason,
+  };
+  if (observed !== undefined) evidence.observed = observed;
+  if (outcome.details !== undefined) evidence.details = outcome.details;
+  return evidence;
 }
 
-function quantify(quantifier: Quantifier, results: readonly OperatorResult[]): Omit<OperatorResult, 'details'> & { details?: unknown } {
+function quantify(quantifier: Quantifier, results: readonly OperatorResult[]): OperatorResult {
+  if (quantifier === 'all' && results.length === 1) return results[0] as OperatorResult;
   const unknown = results.find((r) => r.status === 'unknown');
   if (unknown !== undefined) return result(unknown);
   const passed = results.filter((r) => r.status === 'pass');

@@ -1,6 +1,6 @@
 import { parseArn } from '../arn.js';
 import type { AssertionEvidence, Evidence, Finding, ResourceRef, Status } from '../model.js';
-import type { CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
+import type { BindingOutcome, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
 import type { Template } from '../rules/template.js';
 import { compileTemplate } from '../rules/template.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
@@ -24,7 +24,22 @@ const DEFAULT_MESSAGES: Readonly<Record<Status, Template>> = {
 
 /** Evaluates a rule on every resource it selects in the snapshot set, one finding per resource. */
 export function* evaluateRule(rule: CompiledRule, set: SnapshotSet): Generator<Finding> {
-  for (const resource of selectResources(rule, set)) yield evaluateResource(rule, resource, set);
+  yield* evaluateRules([rule], set);
+}
+
+/**
+ * Evaluates rules resource by resource: rules that select the same resources are grouped, each resource is found
+ * once, and a binding several rules define alike (the trail's key, say) is computed once per resource.
+ */
+export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet): Generator<Finding> {
+  const groups = new Map<string, CompiledRule[]>();
+  for (const rule of rules) groups.set(rule.resourcesSignature, [...(groups.get(rule.resourcesSignature) ?? []), rule]);
+  for (const group of groups.values()) {
+    for (const resource of selectResources(group[0] as CompiledRule, set)) {
+      const shared = new Map<string, BindingOutcome>();
+      for (const rule of group) yield evaluateResource(rule, resource, set, shared);
+    }
+  }
 }
 
 /**
@@ -61,26 +76,40 @@ export function selectResources(rule: CompiledRule, set: SnapshotSet): Resource[
   return [...byId.values()];
 }
 
-function evaluateResource(rule: CompiledRule, resource: Resource, set: SnapshotSet): Finding {
+function evaluateResource(rule: CompiledRule, resource: Resource, set: SnapshotSet, shared: Map<string, BindingOutcome>): Finding {
   const scope: Record<string, unknown> = { resource: resource.value, snapshot: resource.snapshot.document };
   const state: EvaluationState = { scope, unresolved: new Map(), set, snapshot: resource.snapshot, resource: resource.ref };
   const lookups: Record<string, string | null> = {};
   try {
     for (const binding of rule.bindings) {
-      const outcome = binding.evaluate(state);
+      let outcome = shared.get(binding.signature);
+      if (outcome === undefined) {
+        outcome = binding.evaluate(state);
+        shared.set(binding.signature, outcome);
+      }
       if (outcome.ok) scope[binding.name] = outcome.value;
       else {
         scope[binding.name] = null;
         state.unresolved.set(binding.name, outcome.reason);
       }
-      if (binding.isLookup) lookups[binding.name] = outcome.ok ? (outcome.id ?? null) : null;
+      // Each resolved document is named once, under the first binding that found it.
+      const id = outcome.ok ? (outcome.id ?? null) : null;
+      if (binding.isLookup && (id === null || !Object.values(lookups).includes(id))) lookups[binding.name] = id;
     }
     const hasLookups = Object.keys(lookups).length > 0;
     const when = rule.when.map((w) => evaluateAssertion(w, state));
     const blocking = when.find((w) => w.status !== 'pass');
     if (blocking !== undefined) {
       const status = blocking.status === 'unknown' ? 'unknown' : 'skip';
-      return finding(rule, resource, status, blocking, { when, ...(hasLookups ? { lookups } : {}) }, state, undefined);
+      return finding(
+        rule,
+        resource,
+        status,
+        blocking,
+        { when, ...(hasLookups && status === 'unknown' ? { lookups } : {}) },
+        state,
+        undefined,
+      );
     }
     const assertions = rule.assertions.map((a) => evaluateAssertion(a, state));
     const deciding =
@@ -110,8 +139,10 @@ function finding(
   state: EvaluationState,
   assertionMessage: Template | undefined,
 ): Finding {
-  const verdict = { status, reason: deciding.reason, path: deciding.path, observed: deciding.observed };
   const template = (status === 'fail' ? assertionMessage : undefined) ?? rule.messages[status] ?? DEFAULT_MESSAGES[status];
-  const message = template.render({ ...state.scope, verdict, rule: rule.info });
+  // The scope belongs to this one evaluation, so the message's names are added to it rather than copied.
+  state.scope.verdict = { status, reason: deciding.reason, path: deciding.path, observed: deciding.observed };
+  state.scope.rule = rule.info;
+  const message = template.render(state.scope);
   return { ruleId: rule.info.id, severity: rule.info.severity, resource: resource.ref, status, message, evidence };
 }

@@ -22,19 +22,26 @@ export interface PolicyCheck {
   readonly scope: 'policy' | 'granting-statement';
 }
 
+/** What one probe found: `allowedBy` names the statements that allow it (only when one does). */
 export interface ProbeOutcome {
   readonly name: string;
-  readonly description: string;
+  /** The account the probe stood in for, for another-account probes. */
+  readonly account?: string;
   readonly allowed: boolean;
-  readonly allowedBy: readonly StatementRef[];
+  readonly allowedBy?: readonly StatementRef[];
 }
 
+interface ProbeRun {
+  readonly outcome: ProbeOutcome;
+  readonly probe: Probe;
+  readonly variant: string | undefined;
+}
+
+/** The evidence of a policy check; the request itself (caller and action) is named in the reason. */
 export interface PolicyEvidence {
-  readonly principal: string;
-  readonly action: string;
   readonly decision: Decision;
-  readonly allowedBy: readonly StatementRef[];
-  readonly deniedBy: readonly StatementRef[];
+  readonly allowedBy?: readonly StatementRef[];
+  readonly deniedBy?: readonly StatementRef[];
   readonly probes?: readonly ProbeOutcome[];
   readonly closest?: { readonly statement: StatementRef; readonly lacks: readonly string[] };
   readonly policyProblems?: readonly string[];
@@ -65,11 +72,7 @@ export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResu
     const spec = check.request({ kind: 'aws', arn: '*', account: '' });
     return result(
       fail(0, `no Allow statement names an IAM principal (an account, user or role) that could call ${spec.action}`, {
-        principal: 'any IAM principal',
-        action: spec.action,
         decision: 'not-allowed',
-        allowedBy: [],
-        deniedBy: [],
         ...problems(policy),
       }),
     );
@@ -88,12 +91,10 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
   const request = buildRequest(spec);
   const decision = evaluatePolicy(policy, request);
   const who = candidate.description ?? describePrincipal(candidate.principal);
-  const base = {
-    principal: who,
-    action: spec.action,
+  const base: PolicyEvidence = {
     decision: decision.decision,
-    allowedBy: decision.allowedBy,
-    deniedBy: decision.deniedBy,
+    ...(decision.allowedBy.length === 0 ? {} : { allowedBy: decision.allowedBy }),
+    ...(decision.deniedBy.length === 0 ? {} : { deniedBy: decision.deniedBy }),
   };
   const granting = grantingStatements(policy, check, candidate, request, decision.allowedBy);
   if (check.expect === 'not-allowed') {
@@ -123,22 +124,26 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
       base,
     );
   }
-  const outcomes = check.probes.flatMap((probe) => runProbe(policy, check, spec, granting, probe));
-  const leaks = outcomes.filter((o) => o.allowed);
-  if (leaks.length === 0) {
-    const confined = outcomes.length === 0 ? '' : `, and not ${unique(check.probes.map((p) => describeProbe(p))).join(' or ')}`;
-    return pass(`allows ${spec.action} for ${who} by ${labels(granting.map(statementRef))}${confined}`, { ...base, probes: outcomes });
+  const runs = check.probes.flatMap((probe) => runProbe(policy, check, request, granting, probe));
+  const probes = runs.map((run) => run.outcome);
+  const leak = runs.find((run) => run.outcome.allowed);
+  if (leak === undefined) {
+    const confined = runs.length === 0 ? '' : `, and not ${unique(check.probes.map((p) => describeProbe(p))).join(' or ')}`;
+    return pass(
+      `allows ${spec.action} for ${who} by ${labels(granting.map(statementRef))}${confined}`,
+      runs.length === 0 ? base : { ...base, probes },
+    );
   }
-  const leak = leaks[0] as ProbeOutcome;
-  const open = policy.statements.filter((s) => leak.allowedBy.some((r) => r.index === s.index) && s.conditions.length === 0);
+  const leakedBy = leak.outcome.allowedBy ?? [];
+  const open = policy.statements.filter((s) => leakedBy.some((r) => r.index === s.index) && s.conditions.length === 0);
   const why = open.length === 0 ? '' : `; ${labels(open.map(statementRef))} has no Condition, so nothing confines the grant`;
   const grantedBy = labels(granting.map(statementRef));
   return fail(
     2,
-    `allows ${spec.action} for ${who} by ${grantedBy}, but ${labels(leak.allowedBy)} also allows it ${leak.description}${why}`,
+    `allows ${spec.action} for ${who} by ${grantedBy}, but ${labels(leakedBy)} also allows it ${describeProbe(leak.probe, leak.variant)}${why}`,
     {
       ...base,
-      probes: outcomes,
+      probes,
     },
   );
 }
@@ -157,18 +162,26 @@ function grantingStatements(
   return allowedBy.map((ref) => policy.statements[ref.index] as Statement);
 }
 
-function runProbe(policy: Policy, check: PolicyCheck, spec: RequestSpec, granting: readonly Statement[], probe: Probe): ProbeOutcome[] {
-  const variants: { spec: RequestSpec; variant?: string }[] =
+function runProbe(policy: Policy, check: PolicyCheck, base: IamRequest, granting: readonly Statement[], probe: Probe): ProbeRun[] {
+  const variants: { request: IamRequest; variant?: string }[] =
     'without' in probe
-      ? [{ spec: withoutKeys(spec, probe.without) }]
-      : otherAccounts(policy, probe.otherAccount).map((other) => ({ spec: forAccount(spec, probe.otherAccount, other), variant: other }));
-  return variants.map(({ spec: probeSpec, variant }) => {
-    const request = buildRequest(probeSpec);
+      ? [{ request: withoutKeys(base, probe.without) }]
+      : otherAccounts(policy, probe.otherAccount).map((other) => ({
+          request: forAccount(base, probe.otherAccount, other),
+          variant: other,
+        }));
+  return variants.map(({ request, variant }) => {
     const decision = evaluatePolicy(policy, request);
     const allowedBy =
       check.scope === 'granting-statement' ? granting.filter((s) => statementApplies(s, request)).map(statementRef) : decision.allowedBy;
     const allowed = allowedBy.length > 0 && decision.deniedBy.length === 0;
-    return { name: probe.name, description: describeProbe(probe, variant), allowed, allowedBy: allowed ? allowedBy : [] };
+    const outcome: ProbeOutcome = {
+      name: probe.name,
+      ...(variant === undefined ? {} : { account: variant }),
+      allowed,
+      ...(allowed ? { allowedBy } : {}),
+    };
+    return { outcome, probe, variant };
   });
 }
 
@@ -241,8 +254,16 @@ function problems(policy: Policy): { policyProblems?: readonly string[] } {
 
 /** `Statement[1] "Allow CloudTrail to encrypt logs"`: the JSON index and the Sid, as an auditor finds it. */
 export function label(ref: StatementRef): string {
-  return ref.sid === undefined ? `Statement[${ref.index}]` : `Statement[${ref.index}] (Sid "${ref.sid}")`;
+  let text = labelCache.get(ref);
+  if (text === undefined) {
+    text = ref.sid === undefined ? `Statement[${ref.index}]` : `Statement[${ref.index}] (Sid "${ref.sid}")`;
+    labelCache.set(ref, text);
+  }
+  return text;
 }
+
+// Statement references are made once per statement (statementRef), so their labels can be too.
+const labelCache = new WeakMap<StatementRef, string>();
 
 function labels(refs: readonly StatementRef[]): string {
   return refs.map(label).join(', ');

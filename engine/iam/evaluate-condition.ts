@@ -22,7 +22,8 @@ export function evaluateCondition(clause: ConditionClause, context: ReadonlyMap<
     if (clause.set === 'all') return true;
     return operator.negated;
   }
-  const policyValues = operator.variables ? clause.values.map((v) => substituteVariables(v, context)) : clause.values;
+  const policyValues =
+    operator.variables && clause.hasVariables ? clause.values.map((v) => substituteVariables(v, context)) : clause.values;
   const matchesAny = (requestValue: string) =>
     policyValues.some((policyValue) => policyValue !== undefined && operator.match(requestValue, policyValue));
   const satisfies = (requestValue: string) => (operator.negated ? !matchesAny(requestValue) : matchesAny(requestValue));

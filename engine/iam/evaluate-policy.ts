@@ -20,7 +20,7 @@ export function evaluatePolicy(policy: Policy, request: IamRequest): PolicyDecis
   const allowedBy: StatementRef[] = [];
   const deniedBy: StatementRef[] = [];
   for (const statement of statementsForAction(policy, request.action)) {
-    if (!statementApplies(statement, request)) continue;
+    if (!appliesToAction(statement, request)) continue;
     (statement.effect === 'Deny' ? deniedBy : allowedBy).push(statementRef(statement));
   }
   const decision = deniedBy.length > 0 ? 'denied' : allowedBy.length > 0 ? 'allowed' : 'not-allowed';
@@ -29,18 +29,28 @@ export function evaluatePolicy(policy: Policy, request: IamRequest): PolicyDecis
 
 /** Whether every element of the statement (principal, action, resource, conditions) matches the request. */
 export function statementApplies(statement: Statement, request: IamRequest): boolean {
-  return (
-    statement.problems.length === 0 &&
-    actionMatches(statement, request.action) &&
-    principalMatches(statement, request.principal) &&
-    resourceMatches(statement, request.resource) &&
-    statement.conditions.every((clause) => evaluateCondition(clause, request.context))
-  );
+  return actionMatches(statement, request.action) && appliesToAction(statement, request);
 }
 
-export function statementRef(statement: Statement): StatementRef {
-  return statement.sid === undefined ? { index: statement.index } : { index: statement.index, sid: statement.sid };
+/** The rest of `statementApplies`, for a statement already known to cover the request's action. */
+function appliesToAction(statement: Statement, request: IamRequest): boolean {
+  if (statement.problems.length > 0 || !principalMatches(statement, request.principal) || !resourceMatches(statement, request.resource))
+    return false;
+  for (const clause of statement.conditions) if (!evaluateCondition(clause, request.context)) return false;
+  return true;
 }
+
+/** The statement's index and Sid, as evidence names it; one object per statement, shared by every finding. */
+export function statementRef(statement: Statement): StatementRef {
+  let ref = refs.get(statement);
+  if (ref === undefined) {
+    ref = statement.sid === undefined ? { index: statement.index } : { index: statement.index, sid: statement.sid };
+    refs.set(statement, ref);
+  }
+  return ref;
+}
+
+const refs = new WeakMap<Statement, StatementRef>();
 
 export function actionMatches(statement: Statement, action: string): boolean {
   if (statement.actions !== undefined) return anyPattern(statement.actions, action);

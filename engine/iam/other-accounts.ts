@@ -4,10 +4,26 @@ const cache = new WeakMap<Policy, { named: ReadonlySet<string>; patterns: readon
 
 /**
  * Concrete account ids that stand for "another account" when probing a policy: accounts the policy does not name
- * literally, including one instance of every wildcard account pattern it holds (`*`, `1111*`, `11112222333?`), so a
+ * literally, including one instance of every partial wildcard account pattern it holds (`1111*`, `11112222333?`), so a
  * grant scoped by such a pattern is caught. A list of named accounts is never "another account".
  */
 export function otherAccounts(policy: Policy, own: string): readonly string[] {
+  let byOwn = results.get(policy);
+  if (byOwn === undefined) {
+    byOwn = new Map();
+    results.set(policy, byOwn);
+  }
+  let accounts = byOwn.get(own);
+  if (accounts === undefined) {
+    accounts = computeOtherAccounts(policy, own);
+    byOwn.set(own, accounts);
+  }
+  return accounts;
+}
+
+const results = new WeakMap<Policy, Map<string, readonly string[]>>();
+
+function computeOtherAccounts(policy: Policy, own: string): readonly string[] {
   const { named, patterns } = accountFacts(policy);
   const taken = (id: string) => named.has(id) || id === own;
   const out = new Set<string>();
@@ -32,16 +48,25 @@ function accountFacts(policy: Policy): { named: ReadonlySet<string>; patterns: r
         ...(statement.notPrincipals ?? []).map((p) => p.text),
       ];
       for (const text of texts) {
-        for (const segment of text.split(/[:/]/)) {
-          if (/^\d{12}$/.test(segment)) named.add(segment);
-          else if (/^[\d*?]+$/.test(segment) && /[*?]/.test(segment)) patterns.add(segment);
-        }
+        for (const id of text.match(/(?<!\d)\d{12}(?!\d)/g) ?? []) named.add(id);
+        for (const segment of accountPlaces(text))
+          if (/^[\d*?]+$/.test(segment) && /[*?]/.test(segment) && /\d/.test(segment)) patterns.add(segment);
       }
     }
     facts = { named, patterns: [...patterns] };
     cache.set(policy, facts);
   }
   return facts;
+}
+
+/**
+ * Where an account id can stand in a value: the whole value (aws:SourceAccount), the account field of an ARN, or a
+ * path segment of an ARN's resource (s3 object keys like AWSLogs/111122223333/…). A wildcard Region is not one.
+ */
+function accountPlaces(text: string): string[] {
+  const fields = text.split(':');
+  if (fields.length < 6 || fields[0] !== 'arn') return [text];
+  return [fields[4] ?? '', ...fields.slice(5).join(':').split('/')];
 }
 
 /** A 12-digit id matching the pattern and not taken, trying each filler digit in turn. */

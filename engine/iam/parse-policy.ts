@@ -125,7 +125,16 @@ function parseConditions(value: unknown, problems: string[]): ConditionClause[] 
     }
     for (const [key, values] of Object.entries(block)) {
       const list = stringList(values, `Condition.${operator}.${key}`, problems);
-      clauses.push({ operator, base, set, ifExists, key, keyLower: key.toLowerCase(), values: list });
+      clauses.push({
+        operator,
+        base,
+        set,
+        ifExists,
+        key,
+        keyLower: key.toLowerCase(),
+        values: list,
+        hasVariables: list.some((v) => v.includes('${')),
+      });
     }
   }
   return clauses;

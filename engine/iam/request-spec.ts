@@ -1,4 +1,3 @@
-import { makeRequest } from './evaluate-policy.js';
 import type { ContextValue, IamRequest, RequestPrincipal } from './types.js';
 
 const EC_PREFIX = 'kms:encryptioncontext:';
@@ -24,36 +23,51 @@ export type Probe =
  */
 export function buildRequest(spec: RequestSpec): IamRequest {
   const context = new Map<string, ContextValue>();
-  for (const [k, v] of Object.entries(spec.context)) context.set(k.toLowerCase(), v);
+  for (const key in spec.context) context.set(key.toLowerCase(), spec.context[key] as ContextValue);
   const ecKeys = Object.keys(spec.encryptionContext);
-  for (const k of ecKeys) context.set(EC_PREFIX + k.toLowerCase(), spec.encryptionContext[k] ?? '');
+  for (const key of ecKeys) context.set(EC_PREFIX + key.toLowerCase(), spec.encryptionContext[key] as string);
   if (ecKeys.length > 0) context.set(EC_KEYS, ecKeys);
-  return makeRequest(spec.principal, spec.action, spec.resource, context);
+  return { principal: spec.principal, action: spec.action, resource: spec.resource, context };
 }
 
-/** The spec with context keys removed; removing `kms:EncryptionContext:<k>` takes `<k>` out of the encryption context. */
-export function withoutKeys(spec: RequestSpec, keys: readonly string[]): RequestSpec {
-  const drop = new Set(keys.map((k) => k.toLowerCase()));
-  const context = Object.fromEntries(Object.entries(spec.context).filter(([k]) => !drop.has(k.toLowerCase())));
-  const encryptionContext = Object.fromEntries(
-    Object.entries(spec.encryptionContext).filter(([k]) => !drop.has(EC_PREFIX + k.toLowerCase())),
-  );
-  return { ...spec, context, encryptionContext };
+/** The request with context keys removed; removing `kms:EncryptionContext:<k>` also takes `<k>` out of the encryption-context keys. */
+export function withoutKeys(request: IamRequest, keys: readonly string[]): IamRequest {
+  const context = new Map(request.context);
+  for (const key of keys) {
+    const lower = key.toLowerCase();
+    context.delete(lower);
+    const ecKeys = context.get(EC_KEYS);
+    if (lower.startsWith(EC_PREFIX) && Array.isArray(ecKeys)) {
+      const name = lower.slice(EC_PREFIX.length);
+      context.set(
+        EC_KEYS,
+        (ecKeys as readonly string[]).filter((k) => k.toLowerCase() !== name),
+      );
+    }
+  }
+  return { ...request, context };
 }
 
-/** The spec as made for another account: every occurrence of `account` (as a whole number) becomes `other`. */
-export function forAccount(spec: RequestSpec, account: string, other: string): RequestSpec {
-  const pattern = new RegExp(`(?<!\\d)${account.replace(/\D/g, '')}(?!\\d)`, 'g');
-  const swap = (text: string) => text.replace(pattern, other);
-  const swapValue = (value: ContextValue): ContextValue => (typeof value === 'string' ? swap(value) : value.map(swap));
-  const principal: RequestPrincipal =
-    spec.principal.kind === 'aws' ? { kind: 'aws', arn: swap(spec.principal.arn), account: swap(spec.principal.account) } : spec.principal;
-  return {
-    ...spec,
-    principal,
-    context: Object.fromEntries(Object.entries(spec.context).map(([k, v]) => [k, swapValue(v)])),
-    encryptionContext: Object.fromEntries(Object.entries(spec.encryptionContext).map(([k, v]) => [k, swap(v)])),
-  };
+/** The request as made for another account: every occurrence of `account` (as a whole number) becomes `other`. */
+export function forAccount(request: IamRequest, account: string, other: string): IamRequest {
+  const swap = swapper(account, other);
+  const context = new Map<string, ContextValue>();
+  for (const [key, value] of request.context) context.set(key, typeof value === 'string' ? swap(value) : value.map(swap));
+  const p = request.principal;
+  const principal: RequestPrincipal = p.kind === 'aws' ? { kind: 'aws', arn: swap(p.arn), account: swap(p.account) } : p;
+  return { ...request, principal, context };
+}
+
+const swappers = new Map<string, (text: string) => string>();
+function swapper(account: string, other: string): (text: string) => string {
+  const key = `${account}>${other}`;
+  let swap = swappers.get(key);
+  if (swap === undefined) {
+    const pattern = new RegExp(`(?<!\\d)${account.replace(/\D/g, '')}(?!\\d)`, 'g');
+    swap = (text) => (text.includes(account) ? text.replace(pattern, other) : text);
+    if (swappers.size < 10_000) swappers.set(key, swap);
+  }
+  return swap;
 }
 
 export function describeProbe(probe: Probe, variant?: string): string {

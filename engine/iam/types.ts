@@ -35,6 +35,8 @@ export interface ConditionClause {
   readonly key: string;
   readonly keyLower: string;
   readonly values: readonly string[];
+  /** Whether a value holds a policy variable (`${…}`), to be substituted per request. */
+  readonly hasVariables: boolean;
 }
 
 /** A statement normalised for evaluation; `source` keeps the JSON exactly as the policy holds it. */

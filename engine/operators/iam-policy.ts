@@ -94,13 +94,18 @@ export const iamPolicy: ValueOperator = {
         return { status: 'unknown', reason: `cannot probe another account: ${show(badProbe.otherAccount)} is not an account id` };
       }
       const build = (caller: RequestPrincipal): RequestSpec => {
-        const inner: Scope = { ...scope, principal: caller };
+        // The scope is this evaluation's own: the caller is added to it for the templates that read {{principal…}}.
+        (scope as Record<string, unknown>).principal = caller;
+        const values: Record<string, ContextValue> = {};
+        for (const [key, render] of requestContext) values[key] = contextValue(render(scope));
+        const pairs: Record<string, string> = {};
+        for (const [key, template] of encryptionContext) pairs[key] = template.render(scope);
         return {
           principal: caller,
-          action: action.render(inner),
-          resource: resource.render(inner),
-          context: Object.fromEntries(requestContext.map(([k, v]) => [k, contextValue(v(inner))])),
-          encryptionContext: Object.fromEntries(encryptionContext.map(([k, v]) => [k, v.render(inner)])),
+          action: action.render(scope),
+          resource: resource.render(scope),
+          context: values,
+          encryptionContext: pairs,
         };
       };
       const result = checkPolicy(parsePolicy(value), {

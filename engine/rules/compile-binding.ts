@@ -8,13 +8,42 @@ import type { Template } from './template.js';
 const KINDS = ['path', 'arn', 'template', 'join', 'lookup'] as const;
 const ARGS: Readonly<Record<string, readonly string[]>> = { join: ['with'], lookup: ['of', 'region', 'account', 'partition', 'require'] };
 
-/** Compiles one `let` binding; `undefined` (with diagnostics) when it is malformed. */
+type Evaluate = CompiledBinding['evaluate'];
+
+/** Compiles paths and templates for one binding, remembering which names they read. */
+class BindingParts {
+  readonly reads = new Set<string>();
+
+  constructor(
+    private readonly compiler: RuleCompiler,
+    private readonly pointer: string,
+    private readonly known: ReadonlySet<string>,
+  ) {}
+
+  target(key: string, text: unknown): Target | undefined {
+    const target = this.compiler.target(String(text), `${this.pointer}/${key}`, this.known);
+    this.reads.add(target?.root ?? 'resource');
+    return target;
+  }
+
+  template(key: string, text: unknown): Template {
+    const template = this.compiler.template(String(text), `${this.pointer}/${key}`, this.known);
+    for (const root of template.roots) this.reads.add(root);
+    return template;
+  }
+}
+
+/**
+ * Compiles one `let` binding; `undefined` (with diagnostics) when it is malformed. `signatures` holds those of the
+ * bindings defined before it, so the signature covers everything the value depends on.
+ */
 export function compileBinding(
   compiler: RuleCompiler,
   name: string,
   raw: unknown,
   pointer: string,
   known: ReadonlySet<string>,
+  signatures: ReadonlyMap<string, string>,
 ): CompiledBinding | undefined {
   if (!isObject(raw)) return undefined;
   const kinds = KINDS.filter((k) => raw[k] !== undefined);
@@ -31,32 +60,47 @@ export function compileBinding(
     if (arg !== kind && !(ARGS[kind] ?? []).includes(arg))
       compiler.error('rule-schema', `${pointer}/${arg}`, `${arg} does not go with ${kind} in binding ${name}`, true);
   }
-  const at = (key: string) => `${pointer}/${key}`;
+  const parts = new BindingParts(compiler, pointer, known);
+  const evaluate = compileKind(compiler, kind, name, raw, pointer, parts);
+  if (evaluate === undefined) return undefined;
+  const deps = [...parts.reads].sort().map((root) => [root, signatures.get(root) ?? root]);
+  return { name, isLookup: kind === 'lookup', signature: JSON.stringify([raw, deps]), evaluate };
+}
+
+function compileKind(
+  compiler: RuleCompiler,
+  kind: (typeof KINDS)[number],
+  name: string,
+  raw: Record<string, unknown>,
+  pointer: string,
+  parts: BindingParts,
+): Evaluate | undefined {
   switch (kind) {
     case 'path': {
-      const target = compiler.target(String(raw.path), at('path'), known);
-      return target && { name, isLookup: false, evaluate: (state) => firstValue(state, target, (v) => ({ ok: true, value: v })) };
+      const target = parts.target('path', raw.path);
+      return target && ((state) => firstValue(state, target, (v) => ({ ok: true, value: v })));
     }
     case 'arn': {
-      const target = compiler.target(String(raw.arn), at('arn'), known);
-      return target && { name, isLookup: false, evaluate: (state) => firstValue(state, target, arnOutcome) };
+      const target = parts.target('arn', raw.arn);
+      return target && ((state) => firstValue(state, target, arnOutcome));
     }
     case 'template': {
-      const template = compiler.template(String(raw.template), at('template'), known);
-      return { name, isLookup: false, evaluate: (state) => ({ ok: true, value: template.render(state.scope) }) };
+      const template = parts.template('template', raw.template);
+      return (state) => ({ ok: true, value: template.render(state.scope) });
     }
     case 'join': {
-      const parts = (raw.join as unknown[]).map((p, i) => compiler.template(String(p), at(`join/${i}`), known));
+      const pieces = (raw.join as unknown[]).map((p, i) => parts.template(`join/${i}`, p));
       const separator = typeof raw.with === 'string' ? raw.with : '';
-      const join = (state: EvaluationState) =>
-        parts
+      return (state) => ({
+        ok: true,
+        value: pieces
           .map((p) => p.render(state.scope))
           .filter((p) => p !== '')
-          .join(separator);
-      return { name, isLookup: false, evaluate: (state) => ({ ok: true, value: join(state) }) };
+          .join(separator),
+      });
     }
     case 'lookup':
-      return compileLookup(compiler, name, raw, pointer, known);
+      return compileLookup(compiler, name, raw, pointer, parts);
   }
 }
 
@@ -65,8 +109,8 @@ function compileLookup(
   name: string,
   raw: Record<string, unknown>,
   pointer: string,
-  known: ReadonlySet<string>,
-): CompiledBinding | undefined {
+  parts: BindingParts,
+): Evaluate | undefined {
   const lookup = LOOKUPS.get(String(raw.lookup));
   if (lookup === undefined) {
     compiler.error(
@@ -80,36 +124,26 @@ function compileLookup(
     compiler.error('rule-schema', pointer, `lookup binding ${name} needs of: the path of the value to look up`);
     return undefined;
   }
-  const target = compiler.target(raw.of, `${pointer}/of`, known);
-  const arg = (key: string): Template | undefined =>
-    typeof raw[key] === 'string' ? compiler.template(raw[key] as string, `${pointer}/${key}`, known) : undefined;
+  const target = parts.target('of', raw.of);
+  const arg = (key: string) => (typeof raw[key] === 'string' ? parts.template(key, raw[key]) : undefined);
   const region = arg('region');
   const account = arg('account');
   const partition = arg('partition');
   const required = Array.isArray(raw.require) ? raw.require.map(String) : [];
   if (target === undefined) return undefined;
-  return {
-    name,
-    isLookup: true,
-    evaluate(state) {
-      return firstValue(state, target, (reference) => {
-        const outcome = lookup.resolve(
-          reference,
-          {
-            region: region?.render(state.scope) ?? state.resource.region,
-            account: account?.render(state.scope) ?? state.resource.account,
-            partition: partition?.render(state.scope) || state.snapshot.document.account.partition,
-          },
-          state.set,
-        );
-        if (!outcome.found) return { ok: false, reason: outcome.reason };
-        const missing = missingField(outcome.value, required);
-        return missing === undefined
-          ? { ok: true, value: outcome.value, id: outcome.id }
-          : { ok: false, reason: `the ${missing} of ${outcome.id} ${notCollected(outcome.value)}` };
-      });
-    },
-  };
+  return (state) =>
+    firstValue(state, target, (reference) => {
+      const args = {
+        region: region?.render(state.scope) ?? state.resource.region,
+        account: account?.render(state.scope) ?? state.resource.account,
+        partition: partition?.render(state.scope) || state.snapshot.document.account.partition,
+      };
+      const outcome = lookup.resolve(reference, args, state.set);
+      if (!outcome.found) return { ok: false, reason: outcome.reason };
+      const missing = missingField(outcome.value, required);
+      if (missing !== undefined) return { ok: false, reason: `the ${missing} of ${outcome.id} ${notCollected(outcome.value)}` };
+      return { ok: true, value: outcome.value, id: outcome.id };
+    });
 }
 
 function firstValue(state: EvaluationState, target: Target, then: (value: unknown) => BindingOutcome): BindingOutcome {

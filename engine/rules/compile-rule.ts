@@ -30,10 +30,14 @@ export function compileRule(source: YamlSource, pack: string): { rule?: Compiled
   const resources = compileResources(compiler, raw.resources);
   const known = new Set<string>(BUILTIN_ROOTS);
   const bindings: CompiledBinding[] = [];
+  const signatures = new Map<string, string>();
   if (isObject(raw.let)) {
     for (const [name, binding] of Object.entries(raw.let)) {
-      const compiled = compileBinding(compiler, name, binding, `/let/${name}`, known);
-      if (compiled !== undefined) bindings.push(compiled);
+      const compiled = compileBinding(compiler, name, binding, `/let/${name}`, known, signatures);
+      if (compiled !== undefined) {
+        bindings.push(compiled);
+        signatures.set(name, compiled.signature);
+      }
       known.add(name);
     }
   }
@@ -42,7 +46,17 @@ export function compileRule(source: YamlSource, pack: string): { rule?: Compiled
   const messages = compileMessages(compiler, raw.message, withVerdict(known));
   if (compiler.diagnostics.length > 0 || resources === undefined) return { diagnostics: compiler.diagnostics };
   return {
-    rule: { info: ruleInfo(raw, pack), file: source.file, idAt: source.locate('/id'), resources, bindings, when, assertions, messages },
+    rule: {
+      info: ruleInfo(raw, pack),
+      file: source.file,
+      idAt: source.locate('/id'),
+      resourcesSignature: JSON.stringify(raw.resources),
+      resources,
+      bindings,
+      when,
+      assertions,
+      messages,
+    },
     diagnostics: [],
   };
 }

@@ -40,6 +40,11 @@ export type BindingOutcome =
 
 export interface CompiledBinding {
   readonly name: string;
+  /**
+   * The definition and, recursively, those of the bindings it reads: two rules' bindings with the same signature
+   * compute the same value for a resource, so it is computed once.
+   */
+  readonly signature: string;
   /** Lookups are reported in the evidence (what the trail's key resolved to). */
   readonly isLookup: boolean;
   evaluate(state: EvaluationState): BindingOutcome;
@@ -62,6 +67,8 @@ export interface RuleInfo {
 
 export interface CompiledRule {
   readonly info: RuleInfo;
+  /** Rules with the same resources specification select the same resources, and are evaluated together. */
+  readonly resourcesSignature: string;
   readonly file: string;
   /** Where the rule's id is written, for messages about the rule as a whole. */
   readonly idAt: { readonly line: number; readonly column: number };

@@ -1,4 +1,4 @@
-import { evaluateRule } from '../../engine/evaluate/evaluate-rule.js';
+import { evaluateRules } from '../../engine/evaluate/evaluate-rule.js';
 import type { Finding } from '../../engine/model.js';
 import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from '../../engine/rules/load-rules.js';
 import { SnapshotSet } from '../../engine/snapshot/snapshot-set.js';
@@ -56,7 +56,12 @@ export function snapshot(
 export async function runBuiltIn(snapshots: readonly LoadedSnapshot[]): Promise<Finding[]> {
   const packs = await builtInPack();
   const set = new SnapshotSet(snapshots);
-  return packs.flatMap((p) => p.rules).flatMap((rule) => [...evaluateRule(rule, set)]);
+  return [
+    ...evaluateRules(
+      packs.flatMap((p) => p.rules),
+      set,
+    ),
+  ];
 }
 
 export function byRule(findings: readonly Finding[], resourceId = TRAIL_ARN): Record<string, Finding> {
