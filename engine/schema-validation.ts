@@ -110,6 +110,16 @@ function describe(error: ErrorObject, value: unknown): SchemaProblem {
       };
     case 'const':
       return { pointer: error.instancePath, atKey: false, message: `${at} must be ${JSON.stringify(p.allowedValue)}, found ${found}` };
+    case 'not':
+      if (typeof error.propertyName === 'string') {
+        const name = error.propertyName;
+        return {
+          pointer: `${error.instancePath}/${escapePointer(name)}`,
+          atKey: true,
+          message: `${at} cannot use the reserved name ${JSON.stringify(name)}`,
+        };
+      }
+      return { pointer: error.instancePath, atKey: false, message: `${at} is not allowed here, found ${found}` };
     case 'format':
       return { pointer: error.instancePath, atKey: false, message: `${at} must be a ${String(p.format)}, found ${found}` };
     default:

@@ -1,0 +1,105 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArn } from '../../../engine/arn.js';
+import { loadSnapshot } from '../../../engine/snapshot/load-snapshot.js';
+import { SnapshotSet } from '../../../engine/snapshot/snapshot-set.js';
+import { tempDir } from '../../helpers/cli.js';
+import { KEY_ARN, snapshot } from '../../helpers/engine.js';
+
+const policy = { Version: '2012-10-17', Statement: [] };
+
+function write(document: unknown): string {
+  const file = join(tempDir(), 'snapshot.json');
+  writeFileSync(file, typeof document === 'string' ? document : JSON.stringify(document, null, 2));
+  return file;
+}
+
+describe('loading a snapshot', () => {
+  it("parses a key policy given as GetKeyPolicy's JSON string, and records the file's SHA-256", async () => {
+    const file = write({
+      schemaVersion: 1,
+      account: { id: '111122223333', partition: 'aws' },
+      trails: [],
+      keys: { [KEY_ARN]: { metadata: null, policy: JSON.stringify(policy) } },
+    });
+    const loaded = await loadSnapshot(file);
+    expect(loaded.document.keys[KEY_ARN]?.policy).toEqual(policy);
+    expect(loaded.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('accepts a UTF-8 byte-order mark', async () => {
+    const file = write(
+      `\uFEFF${JSON.stringify({ schemaVersion: 1, account: { id: '111122223333', partition: 'aws' }, trails: [], keys: {} })}`,
+    );
+    expect((await loadSnapshot(file)).document.trails).toEqual([]);
+  });
+
+  it('rejects a policy string that is not a JSON object, at its place', async () => {
+    const file = write({
+      schemaVersion: 1,
+      account: { id: '111122223333', partition: 'aws' },
+      trails: [],
+      keys: { [KEY_ARN]: { metadata: null, policy: '[1]' } },
+    });
+    await expect(loadSnapshot(file)).rejects.toThrow(
+      /:11:17 keys\["arn:aws:kms:.*"\]\.policy must be a JSON policy document \(object\), as GetKeyPolicy returns it: found an array \[snapshot-policy\]/,
+    );
+  });
+
+  it('reports every schema problem of the file with line and column', async () => {
+    const file = write({ schemaVersion: 1, account: { id: 'x', partition: 'mars' }, trails: [{ Name: 'a' }], keys: [] });
+    const error = await loadSnapshot(file).catch((e: Error) => e);
+    expect(String((error as Error).message).split('\n')).toEqual([
+      `${file}:4:11 account.id must match ^[0-9]{12}$, found "x" [snapshot-schema]`,
+      `${file}:5:18 account.partition must be one of aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc, found "mars" [snapshot-schema]`,
+      `${file}:8:5 trails[0] is missing the required property TrailARN [snapshot-schema]`,
+      `${file}:12:11 keys must be an object, found an array [snapshot-schema]`,
+    ]);
+  });
+});
+
+describe('several snapshots', () => {
+  const readable = { metadata: { KeyId: 'k' }, policy, error: null };
+  const unreadable = {
+    metadata: { KeyId: 'k' },
+    policy: null,
+    error: { code: 'AccessDeniedException', message: 'x', operation: 'GetKeyPolicy' },
+  };
+
+  it('the entry holding the policy wins, whatever the order', () => {
+    for (const order of [
+      [unreadable, readable],
+      [readable, unreadable],
+    ]) {
+      const set = new SnapshotSet(order.map((entry, i) => snapshot({ keys: { [KEY_ARN]: entry as never } }, `s${i}.json`)));
+      expect(set.key(KEY_ARN)?.policy).toEqual(policy);
+    }
+  });
+
+  it("resolves aliases that a snapshot records, in the key's Region and account", () => {
+    const set = new SnapshotSet([snapshot({ keys: { [KEY_ARN]: { ...readable, aliases: ['alias/logs'] } as never } })]);
+    expect(set.keyForAlias('arn:aws:kms:us-east-1:111122223333:alias/logs')?.arn).toBe(KEY_ARN);
+    expect(set.keyForAlias('arn:aws:kms:eu-west-1:111122223333:alias/logs')).toBeUndefined();
+  });
+});
+
+describe('ARNs', () => {
+  it.each([
+    [
+      'arn:aws:cloudtrail:us-east-1:111122223333:trail/main',
+      { partition: 'aws', service: 'cloudtrail', region: 'us-east-1', account: '111122223333', resource: 'trail/main' },
+    ],
+    [
+      'arn:aws-us-gov:iam::111122223333:role/a:b',
+      { partition: 'aws-us-gov', service: 'iam', region: '', account: '111122223333', resource: 'role/a:b' },
+    ],
+    ['arn:aws:s3:::bucket/key', { partition: 'aws', service: 's3', region: '', account: '', resource: 'bucket/key' }],
+  ])('parses %s', (text, parts) => {
+    expect(parseArn(text)).toEqual(parts);
+  });
+
+  it.each(['', 'arn:aws:kms', 'not:an:arn:a:b:c', 'arn::kms:r:a:k'])('rejects %j', (text) => {
+    expect(parseArn(text)).toBeUndefined();
+  });
+});
