@@ -73,57 +73,39 @@ function describe(error: ErrorObject, value: unknown): SchemaProblem {
   const at = displayPath(error.instancePath);
   const found = describeValue(value);
   const p = error.params as Record<string, unknown>;
+  const here = (message: string): SchemaProblem => ({ pointer: error.instancePath, atKey: false, message });
+  // Problems with a property's name point at the name, not at its value.
+  const atName = (name: string, message: string): SchemaProblem => ({
+    pointer: `${error.instancePath}/${escapePointer(name)}`,
+    atKey: true,
+    message,
+  });
+  const badName = typeof error.propertyName === 'string' ? error.propertyName : undefined;
   switch (error.keyword) {
     case 'required':
-      return { pointer: error.instancePath, atKey: false, message: `${at} is missing the required property ${String(p.missingProperty)}` };
-    case 'additionalProperties': {
-      const name = String(p.additionalProperty);
-      return {
-        pointer: `${error.instancePath}/${escapePointer(name)}`,
-        atKey: true,
-        message: `${joinPath(at, name)} is not a known property`,
-      };
-    }
+      return here(`${at} is missing the required property ${String(p.missingProperty)}`);
+    case 'additionalProperties':
+      return atName(String(p.additionalProperty), `${joinPath(at, String(p.additionalProperty))} is not a known property`);
     case 'propertyNames':
-      return {
-        pointer: `${error.instancePath}/${escapePointer(String(p.propertyName))}`,
-        atKey: true,
-        message: `${at} has an invalid property name ${JSON.stringify(p.propertyName)}`,
-      };
+      return atName(String(p.propertyName), `${at} has an invalid property name ${JSON.stringify(p.propertyName)}`);
     case 'pattern':
-      if (typeof error.propertyName === 'string') {
-        const name = error.propertyName;
-        return {
-          pointer: `${error.instancePath}/${escapePointer(name)}`,
-          atKey: true,
-          message: `${at} has an invalid property name ${JSON.stringify(name)}: it must match ${String(p.pattern)}`,
-        };
-      }
-      return { pointer: error.instancePath, atKey: false, message: `${at} must match ${String(p.pattern)}, found ${found}` };
-    case 'type':
-      return { pointer: error.instancePath, atKey: false, message: `${at} must be ${article(String(p.type))}, found ${found}` };
-    case 'enum':
-      return {
-        pointer: error.instancePath,
-        atKey: false,
-        message: `${at} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}, found ${found}`,
-      };
-    case 'const':
-      return { pointer: error.instancePath, atKey: false, message: `${at} must be ${JSON.stringify(p.allowedValue)}, found ${found}` };
+      return badName === undefined
+        ? here(`${at} must match ${String(p.pattern)}, found ${found}`)
+        : atName(badName, `${at} has an invalid property name ${JSON.stringify(badName)}: it must match ${String(p.pattern)}`);
     case 'not':
-      if (typeof error.propertyName === 'string') {
-        const name = error.propertyName;
-        return {
-          pointer: `${error.instancePath}/${escapePointer(name)}`,
-          atKey: true,
-          message: `${at} cannot use the reserved name ${JSON.stringify(name)}`,
-        };
-      }
-      return { pointer: error.instancePath, atKey: false, message: `${at} is not allowed here, found ${found}` };
+      return badName === undefined
+        ? here(`${at} is not allowed here, found ${found}`)
+        : atName(badName, `${at} cannot use the reserved name ${JSON.stringify(badName)}`);
+    case 'type':
+      return here(`${at} must be ${article(String(p.type))}, found ${found}`);
+    case 'enum':
+      return here(`${at} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}, found ${found}`);
+    case 'const':
+      return here(`${at} must be ${JSON.stringify(p.allowedValue)}, found ${found}`);
     case 'format':
-      return { pointer: error.instancePath, atKey: false, message: `${at} must be a ${String(p.format)}, found ${found}` };
+      return here(`${at} must be a ${String(p.format)}, found ${found}`);
     default:
-      return { pointer: error.instancePath, atKey: false, message: `${at} ${error.message ?? 'is invalid'}, found ${found}` };
+      return here(`${at} ${error.message ?? 'is invalid'}, found ${found}`);
   }
 }
 

@@ -36,6 +36,12 @@ function spec(negated: boolean, match: OperatorSpec['match'], variables = false)
   return { negated, match, variables };
 }
 
+const lt = (a: number, b: number) => a < b;
+const le = (a: number, b: number) => a <= b;
+const gt = (a: number, b: number) => a > b;
+const ge = (a: number, b: number) => a >= b;
+const eq = (a: number, b: number) => a === b;
+
 /** The condition operators of the IAM policy grammar, by base name (qualifiers and `IfExists` removed). */
 export const CONDITION_OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map([
   ['StringEquals', spec(false, equals, true)],
@@ -44,90 +50,18 @@ export const CONDITION_OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map([
   ['StringNotEqualsIgnoreCase', spec(true, equalsIgnoreCase, true)],
   ['StringLike', spec(false, like, true)],
   ['StringNotLike', spec(true, like, true)],
-  [
-    'NumericEquals',
-    spec(
-      false,
-      numeric((a, b) => a === b),
-    ),
-  ],
-  [
-    'NumericNotEquals',
-    spec(
-      true,
-      numeric((a, b) => a === b),
-    ),
-  ],
-  [
-    'NumericLessThan',
-    spec(
-      false,
-      numeric((a, b) => a < b),
-    ),
-  ],
-  [
-    'NumericLessThanEquals',
-    spec(
-      false,
-      numeric((a, b) => a <= b),
-    ),
-  ],
-  [
-    'NumericGreaterThan',
-    spec(
-      false,
-      numeric((a, b) => a > b),
-    ),
-  ],
-  [
-    'NumericGreaterThanEquals',
-    spec(
-      false,
-      numeric((a, b) => a >= b),
-    ),
-  ],
-  [
-    'DateEquals',
-    spec(
-      false,
-      date((a, b) => a === b),
-    ),
-  ],
-  [
-    'DateNotEquals',
-    spec(
-      true,
-      date((a, b) => a === b),
-    ),
-  ],
-  [
-    'DateLessThan',
-    spec(
-      false,
-      date((a, b) => a < b),
-    ),
-  ],
-  [
-    'DateLessThanEquals',
-    spec(
-      false,
-      date((a, b) => a <= b),
-    ),
-  ],
-  [
-    'DateGreaterThan',
-    spec(
-      false,
-      date((a, b) => a > b),
-    ),
-  ],
-  [
-    'DateGreaterThanEquals',
-    spec(
-      false,
-      date((a, b) => a >= b),
-    ),
-  ],
+  ['NumericEquals', spec(false, numeric(eq))],
+  ['NumericNotEquals', spec(true, numeric(eq))],
+  ['NumericLessThan', spec(false, numeric(lt))],
+  ['NumericLessThanEquals', spec(false, numeric(le))],
+  ['NumericGreaterThan', spec(false, numeric(gt))],
+  ['NumericGreaterThanEquals', spec(false, numeric(ge))],
+  ['DateEquals', spec(false, date(eq))],
+  ['DateNotEquals', spec(true, date(eq))],
+  ['DateLessThan', spec(false, date(lt))],
+  ['DateLessThanEquals', spec(false, date(le))],
+  ['DateGreaterThan', spec(false, date(gt))],
+  ['DateGreaterThanEquals', spec(false, date(ge))],
   ['Bool', spec(false, bool)],
   ['BinaryEquals', spec(false, equals)],
   ['IpAddress', spec(false, ipAddress)],
@@ -150,26 +84,21 @@ function parseDate(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-// Policies repeat the same handful of patterns across thousands of keys: compile each once.
-const wildcardCache = new Map<string, (value: string) => boolean>();
-function cachedWildcard(pattern: string): (value: string) => boolean {
-  let matcher = wildcardCache.get(pattern);
-  if (matcher === undefined) {
-    matcher = compileWildcard(pattern);
-    if (wildcardCache.size < 100_000) wildcardCache.set(pattern, matcher);
-  }
-  return matcher;
+/** Policies repeat the same handful of patterns across thousands of keys: compile each once (up to a bound). */
+function memoize<T>(compile: (text: string) => T, limit: number): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    let compiled = cache.get(text);
+    if (compiled === undefined) {
+      compiled = compile(text);
+      if (cache.size < limit) cache.set(text, compiled);
+    }
+    return compiled;
+  };
 }
 
-const cidrCache = new Map<string, (address: string) => boolean>();
-function cachedCidr(cidr: string): (address: string) => boolean {
-  let matcher = cidrCache.get(cidr);
-  if (matcher === undefined) {
-    matcher = compileCidr(cidr);
-    if (cidrCache.size < 10_000) cidrCache.set(cidr, matcher);
-  }
-  return matcher;
-}
+const cachedWildcard = memoize((pattern) => compileWildcard(pattern), 100_000);
+const cachedCidr = memoize(compileCidr, 10_000);
 
 function compileCidr(cidr: string): (address: string) => boolean {
   const [address = '', prefixText] = cidr.split('/');
