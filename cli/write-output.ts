@@ -25,7 +25,8 @@ export async function writeOutput(chunks: Iterable<string>, out: string | undefi
   const temp = join(folder, `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   activeTemps.add(temp);
   try {
-    const stream = createWriteStream(temp, { flags: 'wx' });
+    // A large buffer lets the file system write one batch while the next is being produced.
+    const stream = createWriteStream(temp, { flags: 'wx', highWaterMark: 4 * BATCH });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);
