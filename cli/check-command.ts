@@ -14,6 +14,7 @@ export interface CheckArgs {
   readonly format: string;
   readonly out: string | undefined;
   readonly failOn: string;
+  readonly failOnUnknown: boolean;
   readonly quiet: boolean;
 }
 
@@ -32,6 +33,11 @@ export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
       type: 'string',
       default: 'info',
       describe: `exit 1 when a finding fails at or above this severity: ${SEVERITIES.join(', ')}`,
+    })
+    .option('fail-on-unknown', {
+      type: 'boolean',
+      default: false,
+      describe: 'exit 1 also for unknown findings (the snapshots could not decide them)',
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'no summary line on standard error' }) as unknown as Argv<CheckArgs>;
 }
@@ -59,6 +65,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     rules: args.rules,
     builtIn: args.builtin,
     failOn: args.failOn as Severity,
+    failOnUnknown: args.failOnUnknown,
   });
   const summary = new SummaryBuilder(check.head);
   function* counted() {

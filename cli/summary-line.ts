@@ -7,6 +7,7 @@ export function describeSummary(summary: Summary, head: ResultsHead, out: string
   const snapshots = `${head.inputs.length} snapshot${head.inputs.length === 1 ? '' : 's'}`;
   const incomplete =
     summary.incompleteInputs > 0 ? `; ${summary.incompleteInputs} snapshot(s) recorded collection errors (incomplete coverage)` : '';
-  const verdict = summary.failing > 0 ? `${summary.failing} failing at or above ${head.failOn}` : 'nothing failing';
+  const counted = head.failOnUnknown ? ' (unknown counted)' : '';
+  const verdict = summary.failing > 0 ? `${summary.failing} failing at or above ${head.failOn}${counted}` : 'nothing failing';
   return `trailguard: ${summary.total} findings (${parts.join(', ') || 'none'}) for ${head.rules.length} rules on ${snapshots}${incomplete}; ${verdict}${out === undefined ? '' : ` → ${out}`}`;
 }

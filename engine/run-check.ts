@@ -17,6 +17,7 @@ export interface CheckRequest {
   /** Run the built-in pack too (default: only when no other pack is given). */
   readonly builtIn?: boolean;
   readonly failOn?: Severity;
+  readonly failOnUnknown?: boolean;
   readonly now?: Date;
 }
 
@@ -45,6 +46,7 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
     tool: { name: 'trailguard', version: TOOL_VERSION },
     generatedAt: (request.now ?? new Date()).toISOString(),
     failOn: request.failOn ?? 'info',
+    failOnUnknown: request.failOnUnknown ?? false,
     packs: rulePacks.map(({ name, version, source }) => ({ name, version, source })),
     rules: rules.map((r) => r.info),
     inputs: loaded.map(inputInfo),

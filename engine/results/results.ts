@@ -30,6 +30,8 @@ export interface ResultsHead {
   readonly tool: { readonly name: 'trailguard'; readonly version: string };
   readonly generatedAt: string;
   readonly failOn: Severity;
+  /** Whether unknown findings (the snapshots could not decide them) fail the run too. */
+  readonly failOnUnknown: boolean;
   readonly packs: readonly PackInfo[];
   readonly rules: readonly RuleInfo[];
   readonly inputs: readonly InputInfo[];
@@ -40,7 +42,7 @@ export interface Summary {
   readonly byStatus: Readonly<Record<Status, number>>;
   readonly byRule: Readonly<Record<string, Readonly<Record<Status, number>>>>;
   readonly bySeverity: Readonly<Record<Severity, Readonly<Record<Status, number>>>>;
-  /** Findings that make the run fail: status fail or error at or above the fail-on severity. */
+  /** Findings that make the run fail: status fail or error (and unknown, with failOnUnknown) at or above failOn. */
   readonly failing: number;
   /** Inputs whose collection recorded API errors. */
   readonly incompleteInputs: number;
@@ -74,7 +76,7 @@ export class SummaryBuilder {
   private readonly byRule: Record<string, Record<Status, number>> = {};
   private readonly bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, counts()])) as Record<Severity, Record<Status, number>>;
 
-  constructor(private readonly head: Pick<ResultsHead, 'failOn' | 'inputs' | 'rules'>) {
+  constructor(private readonly head: Pick<ResultsHead, 'failOn' | 'failOnUnknown' | 'inputs' | 'rules'>) {
     for (const rule of head.rules) this.byRule[rule.id] = counts();
   }
 
@@ -85,7 +87,7 @@ export class SummaryBuilder {
     const rule = this.byRule[finding.ruleId] ?? counts();
     rule[finding.status]++;
     this.byRule[finding.ruleId] = rule;
-    if (isFailing(finding, this.head.failOn)) this.failing++;
+    if (isFailing(finding, this.head.failOn, this.head.failOnUnknown)) this.failing++;
   }
 
   summary(): Summary {
@@ -100,9 +102,13 @@ export class SummaryBuilder {
   }
 }
 
-/** A finding fails the run when its status is fail or error and its severity reaches the threshold. */
-export function isFailing(finding: Pick<Finding, 'status' | 'severity'>, failOn: Severity): boolean {
-  return (finding.status === 'fail' || finding.status === 'error') && atLeast(finding.severity, failOn);
+/**
+ * A finding fails the run when its status is fail or error — or unknown, when asked — and its severity reaches the
+ * threshold.
+ */
+export function isFailing(finding: Pick<Finding, 'status' | 'severity'>, failOn: Severity, failOnUnknown = false): boolean {
+  const failingStatus = finding.status === 'fail' || finding.status === 'error' || (failOnUnknown && finding.status === 'unknown');
+  return failingStatus && atLeast(finding.severity, failOn);
 }
 
 function counts(): Record<Status, number> {

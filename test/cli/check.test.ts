@@ -221,3 +221,13 @@ describe('trailguard check on bad rules: every problem of every file, compiler-s
     expect((JSON.parse(run.stdout) as Results).findings.map((f) => f.ruleId)).toEqual(['cloudtrail-sse-kms', 'cloudtrail-sse-kms']);
   });
 });
+
+describe('--fail-on-unknown', () => {
+  it('counts unknown findings as failing: the member snapshot alone exits 1', async () => {
+    expect((await cli(['check', MEMBER])).code).toBe(0);
+    const run = await cli(['check', MEMBER, '--fail-on-unknown']);
+    expect(run.code).toBe(1);
+    expect((JSON.parse(run.stdout) as Results).summary.failing).toBe(6);
+    expect(run.stderr).toContain('6 failing at or above info (unknown counted)');
+  });
+});
