@@ -4,6 +4,7 @@ import { CONDITION_OPERATORS, NULL_OPERATOR } from './condition-operators.js';
 import type { ConditionClause, Pattern, Policy, PrincipalEntry, SetQualifier, Statement } from './types.js';
 
 const cache = new WeakMap<object, Policy>();
+const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * Normalises a policy document (the parsed JSON, as GetKeyPolicy returns it) for evaluation. Never throws: what
@@ -58,8 +59,8 @@ function parseStatement(source: unknown, index: number, version: string | undefi
     notActions,
     resources,
     notResources,
-    conditions: version === '2012-10-17' ? conditions : conditions.map(literalVariables),
-    problems,
+    conditions: conditions.length === 0 ? NONE : version === '2012-10-17' ? conditions : conditions.map(literalVariables),
+    problems: problems.length === 0 ? NONE : problems,
     source,
   };
 }
@@ -106,7 +107,19 @@ function principalEntry(type: string, name: string): PrincipalEntry | undefined 
 
 function parsePatterns(value: unknown, element: string, ignoreCase: boolean, problems: string[]): Pattern[] | undefined {
   if (value === undefined) return undefined;
-  return stringList(value, element, problems).map((text) => ({ text, test: compileWildcard(text, { ignoreCase }) }));
+  return stringList(value, element, problems).map((text) => pattern(text, ignoreCase));
+}
+
+// The same patterns ("*", "kms:*", "kms:Decrypt") recur in thousands of key policies: share one object for each.
+const patterns = new Map<string, Pattern>();
+function pattern(text: string, ignoreCase: boolean): Pattern {
+  const key = `${ignoreCase ? 'i' : 's'}${text}`;
+  let found = patterns.get(key);
+  if (found === undefined) {
+    found = { text, test: compileWildcard(text, { ignoreCase }) };
+    if (patterns.size < 100_000) patterns.set(key, found);
+  }
+  return found;
 }
 
 function parseConditions(value: unknown, problems: string[]): ConditionClause[] {
