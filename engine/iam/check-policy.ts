@@ -1,18 +1,18 @@
+import { type Candidate, candidatesFor, type PrincipalSource } from './candidates.js';
 import { evaluatePolicy, statementApplies, statementRef } from './evaluate-policy.js';
 import { otherAccounts } from './other-accounts.js';
 import { buildRequest, describeProbe, forAccount, type Probe, type RequestSpec, withoutKeys } from './request-spec.js';
-import { closestAllow, describePrincipal, lacks, traceStatement } from './trace.js';
+import { closestAllow, describePrincipal, label, labels, lacks, traceStatement } from './trace.js';
 import type { Decision, IamRequest, Policy, RequestPrincipal, Statement, StatementRef } from './types.js';
+
+export type { PrincipalSource } from './candidates.js';
 
 export type Expectation = 'allowed' | 'not-allowed' | 'denied';
 
-/** Where the request's caller comes from: given, or each IAM principal that an Allow statement names. */
-export type PrincipalSource =
-  | { readonly kind: 'fixed'; readonly principal: RequestPrincipal }
-  | { readonly kind: 'named-by-policy'; readonly defaultAccount: string; readonly partition: string };
-
 export interface PolicyCheck {
   readonly expect: Expectation;
+  /** The action asked for (also in each request), to name it when no candidate caller exists. */
+  readonly action: string;
   readonly principal: PrincipalSource;
   /** The request for a given caller (context keys such as `aws:PrincipalArn` depend on it). */
   readonly request: (principal: RequestPrincipal) => RequestSpec;
@@ -53,13 +53,6 @@ export interface PolicyCheckResult {
   readonly evidence: PolicyEvidence;
 }
 
-interface Candidate {
-  readonly principal: RequestPrincipal;
-  readonly statement?: Statement;
-  /** How to name the caller in reasons when it stands for more than one identity (a `*` principal). */
-  readonly description?: string;
-}
-
 interface Attempt extends PolicyCheckResult {
   /** Ranks failed attempts: a grant that leaks beats a denied grant beats no grant at all. */
   readonly rank: number;
@@ -69,9 +62,8 @@ interface Attempt extends PolicyCheckResult {
 export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResult {
   const candidates = candidatesFor(policy, check.principal);
   if (candidates.length === 0) {
-    const spec = check.request({ kind: 'aws', arn: '*', account: '' });
     return result(
-      fail(0, `no Allow statement names an IAM principal (an account, user or role) that could call ${spec.action}`, {
+      fail(0, `no Allow statement names an IAM principal (an account, user or role) that could call ${check.action}`, {
         decision: 'not-allowed',
         ...problems(policy),
       }),
@@ -185,52 +177,6 @@ function runProbe(policy: Policy, check: PolicyCheck, base: IamRequest, granting
   });
 }
 
-function candidatesFor(policy: Policy, source: PrincipalSource): Candidate[] {
-  if (source.kind === 'fixed') return [{ principal: source.principal }];
-  const out: Candidate[] = [];
-  const seen = new Set<string>();
-  for (const statement of policy.statements) {
-    if (statement.effect !== 'Allow' || statement.principals === undefined) continue;
-    for (const entry of statement.principals) {
-      let candidate: Candidate | undefined;
-      if (entry.kind === 'aws-account')
-        candidate = { principal: accountRoot(source.partition, entry.account), statement, description: `account ${entry.account}` };
-      else if (entry.kind === 'aws-arn') candidate = { principal: { kind: 'aws', arn: entry.arn, account: entry.account }, statement };
-      else if (entry.kind === 'any') candidate = { ...principalDescribedBy(statement, source), statement };
-      if (candidate === undefined || candidate.principal.kind !== 'aws') continue;
-      const key = `${statement.index} ${candidate.principal.arn}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push(candidate);
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * A `*` principal stands for a caller the statement's own conditions describe (`aws:PrincipalArn`,
- * `kms:CallerAccount`, `aws:PrincipalAccount`), in the default account (the key's) when they say nothing.
- */
-function principalDescribedBy(statement: Statement, source: { defaultAccount: string; partition: string }): Omit<Candidate, 'statement'> {
-  const literal = (keys: readonly string[], operators: RegExp) =>
-    statement.conditions.find((c) => keys.includes(c.keyLower) && c.base !== undefined && operators.test(c.base) && c.set === 'none')
-      ?.values[0];
-  const account = literal(['kms:calleraccount', 'aws:principalaccount'], /^StringEquals$/);
-  const owner = account !== undefined && /^\d{12}$/.test(account) ? account : source.defaultAccount;
-  const arnPattern = literal(['aws:principalarn'], /^(StringEquals|StringLike|ArnEquals|ArnLike)$/);
-  if (arnPattern === undefined)
-    return { principal: accountRoot(source.partition, owner), description: `any principal of account ${owner}` };
-  const fields = arnPattern.split(':');
-  if (fields.length >= 6 && /[*?]/.test(fields[4] ?? '')) fields[4] = owner;
-  const arn = fields.join(':').replace(/\*/g, '').replace(/\?/g, 'x');
-  return { principal: { kind: 'aws', arn, account: fields[4] ?? owner }, description: `principals matching ${arnPattern}` };
-}
-
-function accountRoot(partition: string, account: string): RequestPrincipal {
-  return { kind: 'aws', arn: `arn:${partition}:iam::${account}:root`, account };
-}
-
 function ownStatement(statement: Statement, request: IamRequest): { statement: StatementRef; lacks: readonly string[] } {
   return { statement: statementRef(statement), lacks: lacks(traceStatement(statement, request)) };
 }
@@ -250,23 +196,6 @@ function fail(rank: number, reason: string, evidence: PolicyEvidence): Attempt {
 function problems(policy: Policy): { policyProblems?: readonly string[] } {
   const all = [...policy.problems, ...policy.statements.flatMap((s) => s.problems.map((p) => `${label(statementRef(s))}: ${p}`))];
   return all.length === 0 ? {} : { policyProblems: all };
-}
-
-/** `Statement[1] "Allow CloudTrail to encrypt logs"`: the JSON index and the Sid, as an auditor finds it. */
-export function label(ref: StatementRef): string {
-  let text = labelCache.get(ref);
-  if (text === undefined) {
-    text = ref.sid === undefined ? `Statement[${ref.index}]` : `Statement[${ref.index}] (Sid "${ref.sid}")`;
-    labelCache.set(ref, text);
-  }
-  return text;
-}
-
-// Statement references are made once per statement (statementRef), so their labels can be too.
-const labelCache = new WeakMap<StatementRef, string>();
-
-function labels(refs: readonly StatementRef[]): string {
-  return refs.map(label).join(', ');
 }
 
 function unique(values: readonly string[]): string[] {

@@ -150,3 +150,20 @@ function listOf(value: ContextValue | undefined): readonly string[] | null {
   if (value === undefined) return null;
   return typeof value === 'string' ? [value] : value;
 }
+
+/** `Statement[1] "Allow CloudTrail to encrypt logs"`: the JSON index and the Sid, as an auditor finds it. */
+export function label(ref: StatementRef): string {
+  let text = labelCache.get(ref);
+  if (text === undefined) {
+    text = ref.sid === undefined ? `Statement[${ref.index}]` : `Statement[${ref.index}] (Sid "${ref.sid}")`;
+    labelCache.set(ref, text);
+  }
+  return text;
+}
+
+// Statement references are made once per statement (statementRef), so their labels can be too.
+const labelCache = new WeakMap<StatementRef, string>();
+
+export function labels(refs: readonly StatementRef[]): string {
+  return refs.map(label).join(', ');
+}

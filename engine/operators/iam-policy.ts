@@ -72,6 +72,10 @@ export const iamPolicy: ValueOperator = {
     const request = options.request as Record<string, unknown>;
     const confined = options.confined as { scope?: string; probes: Record<string, unknown>[] } | undefined;
     if (confined !== undefined && expect !== 'allowed') throw new OperatorOptionsError('confined probes only apply with expect: allowed');
+    // With several candidate callers the check passes when one does: that reads as "someone is allowed" only.
+    if ((request.principal as Record<string, unknown> | undefined)?.namedByPolicy === true && expect !== 'allowed') {
+      throw new OperatorOptionsError('request.principal.namedByPolicy only applies with expect: allowed');
+    }
     const principal = compilePrincipal(request.principal as Record<string, unknown>, context);
     const action = context.template(String(request.action));
     const resource = context.template(String(request.resource));
@@ -110,6 +114,7 @@ export const iamPolicy: ValueOperator = {
       };
       const result = checkPolicy(parsePolicy(value), {
         expect,
+        action: action.render(scope),
         principal: source,
         request: build,
         probes: renderedProbes,

@@ -73,6 +73,11 @@ describe('loading rule packs', () => {
       '6:5 request.principal needs exactly one of service, aws or namedByPolicy (operator iam-policy) [operator-options]',
     ],
     [
+      'namedByPolicy with expect not-allowed',
+      'assert:\n  - path: $.P\n    op: iam-policy\n    expect: not-allowed\n    request: { principal: { namedByPolicy: true, account: "1" }, action: a, resource: r }\n',
+      '6:5 request.principal.namedByPolicy only applies with expect: allowed (operator iam-policy) [operator-options]',
+    ],
+    [
       'a template with a helper',
       'assert: [{ path: $.Name, op: exists }]\nmessage: "{{resource.Name | upper}}"\n',
       '6:10 invalid template: {{resource.Name | upper}} is not a name such as {{resource.Name}} or {{key.arn}} [template]',
