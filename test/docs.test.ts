@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OPERATORS } from '../engine/operators/index.js';
@@ -21,5 +21,22 @@ describe('documentation', () => {
     expect(readme).toContain('npm ci && npx trailguard check examples/non-compliant/snapshot.json --format markdown');
     expect(readme).toContain('npm ci && npm test');
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toContain('npm test');
+  });
+});
+
+describe('rules are data', () => {
+  it('no TypeScript in engine/ or cli/ knows a built-in rule id', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) =>
+        statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : [],
+      );
+    const ids = readdirSync(join(ROOT, 'rules', 'cis-cloudtrail-kms'))
+      .filter((f) => f.endsWith('.yaml') && f !== 'pack.yaml')
+      .map((f) => f.replace(/\.yaml$/, ''));
+    expect(ids).toHaveLength(5);
+    for (const file of [...files(join(ROOT, 'engine')), ...files(join(ROOT, 'cli'))]) {
+      const text = readFileSync(file, 'utf8');
+      for (const id of ids) expect(text.includes(id), `${file} names ${id}`).toBe(false);
+    }
   });
 });
