@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { type Diagnostic, formatDiagnostic, TrailguardError } from '../engine/errors.js';
 import { TOOL_VERSION } from '../engine/run-check.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
+import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
 import { activeTemps } from './write-output.js';
 
 /** Exit codes: 0 nothing failing, 1 failing findings, 2 bad usage or bad input. */
@@ -24,8 +25,16 @@ async function main(argv: readonly string[]): Promise<number> {
         code = await runCheck(args);
       },
     )
+    .command<CollectArgs>(
+      'collect',
+      "snapshot the credentials' account (or, with --role-name, each of --accounts) into a snapshot file",
+      (y) => collectBuilder(y),
+      async (args) => {
+        code = await runCollect(args);
+      },
+    )
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-    .demandCommand(1, 'give a command: check')
+    .demandCommand(1, 'give a command: collect or check')
     .strict()
     .version(TOOL_VERSION)
     .help()

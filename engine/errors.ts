@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'no-rules'
   | 'results-schema'
   | 'usage'
+  | 'credentials'
   | 'output';
 
 /** One problem, located like a compiler message: `file:line:col message [code]`. */

@@ -40,3 +40,27 @@ describe('rules are data', () => {
     }
   });
 });
+
+describe('the collector documentation', () => {
+  it('the README shows exactly the shipped read-only IAM policy', () => {
+    const policy = JSON.parse(readFileSync(join(ROOT, 'collectors', 'iam-policy.json'), 'utf8')) as unknown;
+    const block = /\*\*Permissions\.\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(JSON.parse(block ?? 'null')).toEqual(policy);
+  });
+
+  it('the engine imports nothing from the collectors or the CLI', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) =>
+        statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : [],
+      );
+    for (const file of files(join(ROOT, 'engine')))
+      expect(readFileSync(file, 'utf8'), file).not.toMatch(/from '(\.\.\/)+(collectors|cli)\//);
+  });
+
+  it('collectors import nothing from the engine or the CLI', () => {
+    for (const file of readdirSync(join(ROOT, 'collectors')).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join(ROOT, 'collectors', file), 'utf8');
+      expect(text, file).not.toMatch(/from '\.\.\/(engine|cli)\//);
+    }
+  });
+});

@@ -13,9 +13,10 @@ export interface CliRun {
 }
 
 /** Runs the built CLI (dist/, built by `npm test`) from the repository root. */
-export function cli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliRun> {
+export function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const settings = { cwd: options.cwd ?? ROOT, maxBuffer: 256 * 1024 * 1024, ...(options.env === undefined ? {} : { env: options.env }) };
+    execFile(process.execPath, [BIN, ...args], settings, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolve({ code, stdout, stderr });
     });

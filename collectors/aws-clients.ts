@@ -1,0 +1,54 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+
+/** The SDK clients a collection uses, one per Region, made on demand and reused. Tests inject their own. */
+export interface AwsClients {
+  sts(region: string): STSClient;
+  ec2(region: string): EC2Client;
+  cloudtrail(region: string): CloudTrailClient;
+  kms(region: string): KMSClient;
+}
+
+export interface ClientOptions {
+  /** Credentials or a provider; the SDK's default chain (env, profile, SSO, instance role) when absent. */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** A named profile for the default chain. */
+  readonly profile?: string;
+  readonly maxAttempts?: number;
+}
+
+/**
+ * Clients with the adaptive retry mode (client-side rate limiting on throttling), bounded attempts and timeouts, so
+ * a slow or unreachable Region fails as data instead of hanging the collection. Endpoints follow the SDK's own
+ * configuration (`AWS_ENDPOINT_URL`, which the integration tests point at moto).
+ */
+export function createAwsClients(options: ClientOptions = {}): AwsClients {
+  const config = (region: string) => ({
+    region,
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? 6,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+  });
+  const cached = <T>(make: (region: string) => T) => {
+    const clients = new Map<string, T>();
+    return (region: string) => {
+      let client = clients.get(region);
+      if (client === undefined) {
+        client = make(region);
+        clients.set(region, client);
+      }
+      return client;
+    };
+  };
+  return {
+    sts: cached((region) => new STSClient(config(region))),
+    ec2: cached((region) => new EC2Client(config(region))),
+    cloudtrail: cached((region) => new CloudTrailClient(config(region))),
+    kms: cached((region) => new KMSClient(config(region))),
+  };
+}
