@@ -147,7 +147,9 @@ function progressPrinter(): (event: ProgressEvent) => void {
         );
         break;
       case 'keys':
-        process.stderr.write(`trailguard: reading ${event.keys} KMS key${event.keys === 1 ? '' : 's'}\n`);
+        process.stderr.write(
+          `trailguard: reading the KMS keys the trails name (${event.references} reference${event.references === 1 ? '' : 's'})\n`,
+        );
         break;
       case 'key':
         process.stderr.write(`  ${event.arn}${event.failed ? ' (not fully readable)' : ''}\n`);

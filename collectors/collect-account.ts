@@ -52,7 +52,7 @@ export async function collectAccount(clients: AwsClients, options: CollectOption
   const references: KeyReference[] = trails.flatMap((t) =>
     t.KmsKeyId ? [{ text: t.KmsKeyId, region: t.HomeRegion ?? '', account: t.TrailARN?.split(':')[4] ?? identity.account }] : [],
   );
-  progress({ kind: 'keys', keys: new Set(references.map((r) => r.text)).size });
+  progress({ kind: 'keys', references: new Set(references.map((r) => r.text)).size });
   const keys = await collectKeys(references, {
     clients,
     partition: identity.partition,

@@ -28,7 +28,7 @@ export type ProgressEvent =
   | { readonly kind: 'identity'; readonly account: string; readonly callerArn: string }
   | { readonly kind: 'regions'; readonly regions: readonly string[] }
   | { readonly kind: 'region'; readonly region: string; readonly trails: number; readonly failed: boolean }
-  | { readonly kind: 'keys'; readonly keys: number }
+  | { readonly kind: 'keys'; readonly references: number }
   | { readonly kind: 'key'; readonly arn: string; readonly failed: boolean };
 
 /** An SDK response without its `$metadata`, as the snapshot stores it. */

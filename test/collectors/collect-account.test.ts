@@ -130,6 +130,19 @@ describe('collectAccount', () => {
     ]);
   });
 
+  it('records a request that timed out', async () => {
+    cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [trail('main', 'us-east-1', { KmsKeyId: KEY })] });
+    kms
+      .on(GetKeyPolicyCommand)
+      .rejects(Object.assign(new Error('Connection timed out after 30000 ms'), { name: 'TimeoutError', $metadata: { attempts: 6 } }));
+    const snapshot = await collect(['us-east-1']);
+    expect(snapshot.keys[KEY]?.error).toEqual({
+      code: 'TimeoutError',
+      operation: 'GetKeyPolicy',
+      message: 'Connection timed out after 30000 ms (after 6 attempts)',
+    });
+  });
+
   it('records a network failure as data too', async () => {
     cloudtrail.on(DescribeTrailsCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
     const snapshot = await collect(['us-east-1']);

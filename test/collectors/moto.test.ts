@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, tempDir } from '../helpers/cli.js';
+import { cli, ROOT, tempDir } from '../helpers/cli.js';
 import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoEnv, startMoto } from '../helpers/moto.js';
 
 const ACCOUNT = '123456789012'; // moto's account
@@ -187,6 +188,20 @@ describe.runIf(available)('collect against moto, then check', () => {
     expect(archive.trails).toEqual([]);
     const own = JSON.parse(readFileSync(join(outDir, `${ACCOUNT}.json`), 'utf8')) as Snapshot;
     expect(own.trails).toHaveLength(3);
+  });
+
+  it.runIf(spawnSync('script', ['--version']).status === 0)('shows progress on a terminal (and only there)', async () => {
+    const out = join(dir, 'tty.json');
+    // util-linux `script` gives the command a pseudo-terminal, as a user's shell would.
+    const command = `${JSON.stringify(process.execPath)} dist/cli/main.js collect --regions us-east-1,eu-west-1 --out ${JSON.stringify(out)}`;
+    const run = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: motoEnv(moto.endpoint), encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const screen = run.stdout.replaceAll('\r', '');
+    expect(screen).toContain(`trailguard: account ${ACCOUNT} as arn:aws:sts::${ACCOUNT}:user/moto`);
+    expect(screen).toContain('trailguard: scanning 2 Regions');
+    expect(screen).toMatch(/\[2\/2\] (us-east-1|eu-west-1): \d+ trails? listed/);
+    expect(screen).toContain('trailguard: reading the KMS keys the trails name (3 references)');
+    expect(screen).toContain(`collected 4 trails and 2 keys from 2 Regions of account ${ACCOUNT}`);
   });
 
   it('records an unreachable Region as data and still writes the snapshot', async () => {
