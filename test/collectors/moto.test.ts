@@ -12,11 +12,13 @@ const ACCOUNT = '123456789012'; // moto's account
 const available = motoAvailable();
 if (!available && !MOTO_REQUIRED) console.warn(`skipping the moto integration suite: moto_server is not installed (${MOTO_INSTALL})`);
 
-describe.runIf(!available && MOTO_REQUIRED)('moto integration suite under CI=true', () => {
-  it('needs moto_server', () => {
-    throw new Error(`moto_server is required when CI=true: ${MOTO_INSTALL}`);
+if (!available && MOTO_REQUIRED) {
+  describe('moto integration suite under CI=true', () => {
+    it('needs moto_server', () => {
+      throw new Error(`moto_server is required when CI=true: ${MOTO_INSTALL}`);
+    });
   });
-});
+}
 
 const compliant = (keyArn: string) => ({
   Version: '2012-10-17',
