@@ -2,7 +2,6 @@ import type { Argv } from 'yargs';
 import { TrailguardError } from '../engine/errors.js';
 import { SEVERITIES, type Severity } from '../engine/model.js';
 import { FORMATS } from '../engine/render/formats.js';
-import { SummaryBuilder } from '../engine/results/results.js';
 import { prepareCheck } from '../engine/run-check.js';
 import { describeSummary } from './summary-line.js';
 import { writeOutput } from './write-output.js';
@@ -67,18 +66,9 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     failOn: args.failOn as Severity,
     failOnUnknown: args.failOnUnknown,
   });
-  const summary = new SummaryBuilder(check.head);
-  function* counted() {
-    for (const finding of check.findings()) {
-      summary.add(finding);
-      yield finding;
-    }
-  }
-  await writeOutput(
-    formatter.format(check.head, counted(), () => summary.summary(), {}),
-    args.out,
-  );
-  const result = summary.summary();
+  const results = check.stream();
+  await writeOutput(formatter.format(results, {}), args.out);
+  const result = results.tail().summary;
   if (!args.quiet) process.stderr.write(`${describeSummary(result, check.head, args.out)}\n`);
   return result.failing > 0 ? 1 : 0;
 }

@@ -30,6 +30,18 @@ export interface AssertionEvidence {
   readonly observed?: unknown;
   /** Operator-specific evidence, e.g. the statements that granted or blocked a request. */
   readonly details?: unknown;
+  /** The looked-up document the path was read from (a key ARN): its content is in the results' `documents`. */
+  readonly document?: string;
+}
+
+/** How to fix a failing finding, filled in with the resource's own values. */
+export interface Fix {
+  readonly summary: string;
+  /** A policy statement to add, ready to paste. */
+  readonly statement?: unknown;
+  readonly command?: string;
+  /** The document the statement goes into (a key ARN in the results' `documents`). */
+  readonly document?: string;
 }
 
 export interface Evidence {
@@ -49,4 +61,6 @@ export interface Finding {
   readonly status: Status;
   readonly message: string;
   readonly evidence: Evidence;
+  /** For a failing finding whose rule says how to fix it. */
+  readonly fix?: Fix;
 }

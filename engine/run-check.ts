@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { combineErrors } from './errors.js';
-import { evaluateRules } from './evaluate/evaluate-rule.js';
+import { type Documents, evaluateRules } from './evaluate/evaluate-rule.js';
 import type { Finding, Severity } from './model.js';
 import { packagePath } from './package-root.js';
-import { inputInfo, RESULTS_VERSION, type ResultsHead } from './results/results.js';
+import { inputInfo, RESULTS_VERSION, type ResultsHead, type ResultsStream, SummaryBuilder } from './results/results.js';
 import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rules.js';
 import { loadSnapshots } from './snapshot/load-snapshot.js';
 import { SnapshotSet } from './snapshot/snapshot-set.js';
@@ -24,7 +24,9 @@ export interface CheckRequest {
 /** A check ready to run: the results' head, and the findings, produced lazily so they can be streamed out. */
 export interface PreparedCheck {
   readonly head: ResultsHead;
-  findings(): Generator<Finding>;
+  findings(documents?: Documents): Generator<Finding>;
+  /** The run as a results stream: findings counted and their documents gathered as they pass. */
+  stream(): ResultsStream;
 }
 
 /**
@@ -51,10 +53,20 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
     rules: rules.map((r) => r.info),
     inputs: loaded.map(inputInfo),
   };
+  const findings = (documents: Documents = new Map()) => evaluateRules(rules, set, documents);
   return {
     head,
-    *findings() {
-      yield* evaluateRules(rules, set);
+    findings,
+    stream() {
+      const documents: Documents = new Map();
+      const summary = new SummaryBuilder(head);
+      function* counted() {
+        for (const finding of findings(documents)) {
+          summary.add(finding);
+          yield finding;
+        }
+      }
+      return { head, findings: counted(), tail: () => ({ documents: Object.fromEntries(documents), summary: summary.summary() }) };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { parseArn } from '../arn.js';
-import type { AssertionEvidence, Evidence, Finding, ResourceRef, Status } from '../model.js';
-import type { BindingOutcome, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
+import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../model.js';
+import type { BindingOutcome, CompiledFix, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
 import type { Template } from '../rules/template.js';
 import { compileTemplate } from '../rules/template.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
@@ -27,17 +27,20 @@ export function* evaluateRule(rule: CompiledRule, set: SnapshotSet): Generator<F
   yield* evaluateRules([rule], set);
 }
 
+/** The looked-up documents (keys, by ARN) that findings refer to, filled in as the findings are produced. */
+export type Documents = Map<string, unknown>;
+
 /**
  * Evaluates rules resource by resource: rules that select the same resources are grouped, each resource is found
  * once, and a binding several rules define alike (the trail's key, say) is computed once per resource.
  */
-export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet): Generator<Finding> {
+export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet, documents: Documents = new Map()): Generator<Finding> {
   const groups = new Map<string, CompiledRule[]>();
   for (const rule of rules) groups.set(rule.resourcesSignature, [...(groups.get(rule.resourcesSignature) ?? []), rule]);
   for (const group of groups.values()) {
     for (const resource of selectResources(group[0] as CompiledRule, set)) {
       const shared = new Map<string, BindingOutcome>();
-      for (const rule of group) yield evaluateResource(rule, resource, set, shared);
+      for (const rule of group) yield evaluateResource(rule, resource, { set, shared, documents });
     }
   }
 }
@@ -76,16 +79,24 @@ export function selectResources(rule: CompiledRule, set: SnapshotSet): Resource[
   return [...byId.values()];
 }
 
-function evaluateResource(rule: CompiledRule, resource: Resource, set: SnapshotSet, shared: Map<string, BindingOutcome>): Finding {
+interface RunContext {
+  readonly set: SnapshotSet;
+  /** Binding outcomes of the current resource, by signature, shared by the rules evaluated on it. */
+  readonly shared: Map<string, BindingOutcome>;
+  readonly documents: Documents;
+}
+
+function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContext): Finding {
   const scope: Record<string, unknown> = { resource: resource.value, snapshot: resource.snapshot.document };
-  const state: EvaluationState = { scope, unresolved: new Map(), set, snapshot: resource.snapshot, resource: resource.ref };
+  const state: EvaluationState = { scope, unresolved: new Map(), set: run.set, snapshot: resource.snapshot, resource: resource.ref };
   const lookups: Record<string, string | null> = {};
+  const ids: Record<string, string> = {};
   try {
     for (const binding of rule.bindings) {
-      let outcome = shared.get(binding.signature);
+      let outcome = run.shared.get(binding.signature);
       if (outcome === undefined) {
         outcome = binding.evaluate(state);
-        shared.set(binding.signature, outcome);
+        run.shared.set(binding.signature, outcome);
       }
       if (outcome.ok) scope[binding.name] = outcome.value;
       else {
@@ -95,6 +106,10 @@ function evaluateResource(rule: CompiledRule, resource: Resource, set: SnapshotS
       // Each resolved document is named once, under the first binding that found it.
       const id = outcome.ok ? (outcome.id ?? null) : null;
       if (binding.isLookup && (id === null || !Object.values(lookups).includes(id))) lookups[binding.name] = id;
+      if (id !== null) {
+        ids[binding.name] = id;
+        if (!run.documents.has(id)) run.documents.set(id, outcome.ok ? outcome.value : null);
+      }
     }
     const hasLookups = Object.keys(lookups).length > 0;
     const when = rule.when.map((w) => evaluateAssertion(w, state));
@@ -109,9 +124,15 @@ function evaluateResource(rule: CompiledRule, resource: Resource, set: SnapshotS
         { when, ...(hasLookups && status === 'unknown' ? { lookups } : {}) },
         state,
         undefined,
+        ids,
       );
     }
-    const assertions = rule.assertions.map((a) => evaluateAssertion(a, state));
+    // An assertion reading a looked-up document names it, so reports can show the statements it refers to.
+    const assertions = rule.assertions.map((a) => {
+      const evidence = evaluateAssertion(a, state);
+      const document = a.target.root === undefined ? undefined : ids[a.target.root];
+      return document === undefined ? evidence : { ...evidence, document };
+    });
     const deciding =
       assertions.find((a) => a.status === 'fail') ?? assertions.find((a) => a.status === 'unknown') ?? (assertions[0] as AssertionEvidence);
     const index = assertions.indexOf(deciding);
@@ -123,10 +144,11 @@ function evaluateResource(rule: CompiledRule, resource: Resource, set: SnapshotS
       { assertions, ...(hasLookups ? { lookups } : {}) },
       state,
       rule.assertions[index]?.message,
+      ids,
     );
   } catch (error) {
     const reason = (error as Error).message;
-    return finding(rule, resource, 'error', { path: '', op: '', status: 'unknown', reason }, { error: reason }, state, undefined);
+    return finding(rule, resource, 'error', { path: '', op: '', status: 'unknown', reason }, { error: reason }, state, undefined, ids);
   }
 }
 
@@ -138,11 +160,23 @@ function finding(
   evidence: Evidence,
   state: EvaluationState,
   assertionMessage: Template | undefined,
+  ids: Readonly<Record<string, string>>,
 ): Finding {
   const template = (status === 'fail' ? assertionMessage : undefined) ?? rule.messages[status] ?? DEFAULT_MESSAGES[status];
   // The scope belongs to this one evaluation, so the message's names are added to it rather than copied.
   state.scope.verdict = { status, reason: deciding.reason, path: deciding.path, observed: deciding.observed };
   state.scope.rule = rule.info;
   const message = template.render(state.scope);
-  return { ruleId: rule.info.id, severity: rule.info.severity, resource: resource.ref, status, message, evidence };
+  const result: Finding = { ruleId: rule.info.id, severity: rule.info.severity, resource: resource.ref, status, message, evidence };
+  return status === 'fail' && rule.fix !== undefined ? { ...result, fix: renderFix(rule.fix, state.scope, ids) } : result;
+}
+
+function renderFix(fix: CompiledFix, scope: Readonly<Record<string, unknown>>, ids: Readonly<Record<string, string>>): Fix {
+  const document = fix.document === undefined ? undefined : ids[fix.document];
+  return {
+    summary: fix.summary.render(scope),
+    ...(fix.statement === undefined ? {} : { statement: fix.statement(scope) }),
+    ...(fix.command === undefined ? {} : { command: fix.command.render(scope) }),
+    ...(document === undefined ? {} : { document }),
+  };
 }

@@ -3,20 +3,27 @@ import type { Formatter } from './formatter.js';
 /**
  * The results document (schemas/results-v1.schema.json) as JSON. Findings are written one per line as they are
  * produced, so an organisation-size run never holds all of them, nor one giant string, in memory; the summary
- * comes last because it counts them.
+ * and the documents they refer to come last because they are known only then.
  */
 export const jsonFormatter: Formatter = {
   name: 'json',
   extension: 'json',
   description: 'the versioned results document (the default)',
-  *format(head, findings, summarize) {
-    const opening = JSON.stringify(head, null, 2);
+  *format(results) {
+    const opening = JSON.stringify(results.head, null, 2);
     yield `${opening.slice(0, -2)},\n  "findings": [`;
     let first = true;
-    for (const finding of findings) {
+    for (const finding of results.findings) {
       yield `${first ? '\n    ' : ',\n    '}${JSON.stringify(finding)}`;
       first = false;
     }
-    yield `${first ? '' : '\n  '}],\n  "summary": ${JSON.stringify(summarize(), null, 2).replaceAll('\n', '\n  ')}\n}\n`;
+    const { documents, summary } = results.tail();
+    yield `${first ? '' : '\n  '}],\n  "documents": {`;
+    let firstDocument = true;
+    for (const [id, document] of Object.entries(documents)) {
+      yield `${firstDocument ? '\n    ' : ',\n    '}${JSON.stringify(id)}: ${JSON.stringify(document)}`;
+      firstDocument = false;
+    }
+    yield `${firstDocument ? '' : '\n  '}},\n  "summary": ${JSON.stringify(summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
   },
 };

@@ -1,5 +1,3 @@
-import type { Finding } from '../model.js';
-import type { ResultsHead, Summary } from '../results/results.js';
 import type { Formatter } from './formatter.js';
 import { builtInTemplate, compileTemplate } from './handlebars-env.js';
 import { reportModel } from './report-model.js';
@@ -10,9 +8,9 @@ function templateFormatter(name: string, extension: string, file: string, descri
     name,
     extension,
     description,
-    *format(head: ResultsHead, findings: Iterable<Finding>, summarize: () => Summary, options) {
-      const all = [...findings];
-      const results = { ...head, findings: all, summary: summarize() };
+    *format(stream, options) {
+      const findings = [...stream.findings];
+      const results = { ...stream.head, findings, ...stream.tail() };
       const template = options.template === undefined ? builtInTemplate(file) : compileTemplate(options.template);
       const text = template(reportModel(results), { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
       yield text.endsWith('\n') ? text : `${text}\n`;

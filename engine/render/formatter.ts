@@ -1,5 +1,4 @@
-import type { Finding } from '../model.js';
-import type { ResultsHead, Summary } from '../results/results.js';
+import type { ResultsStream } from '../results/results.js';
 
 /** Options every formatter receives. */
 export interface FormatOptions {
@@ -8,12 +7,12 @@ export interface FormatOptions {
 }
 
 /**
- * One output format. `format` yields the output in chunks from the results' head and findings (consumed once);
- * the summary is handed over when the findings are exhausted. The CLI does the writing.
+ * One output format: a function of the results stream (head, findings iterated once, then the tail) yielding the
+ * output in chunks. The CLI does the writing.
  */
 export interface Formatter {
   readonly name: string;
   readonly extension: string;
   readonly description: string;
-  format(head: ResultsHead, findings: Iterable<Finding>, summarize: () => Summary, options: FormatOptions): Iterable<string>;
+  format(results: ResultsStream, options: FormatOptions): Iterable<string>;
 }

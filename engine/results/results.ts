@@ -48,9 +48,28 @@ export interface Summary {
   readonly incompleteInputs: number;
 }
 
-export interface ResultsDocument extends ResultsHead {
-  readonly findings: readonly Finding[];
+/** What is known only once every finding has been produced. */
+export interface ResultsTail {
+  /** The looked-up documents findings refer to (key entries, by ARN): the statements evidence names are here. */
+  readonly documents: Readonly<Record<string, unknown>>;
   readonly summary: Summary;
+}
+
+export interface ResultsDocument extends ResultsHead, ResultsTail {
+  readonly findings: readonly Finding[];
+}
+
+/** Results as formatters read them: the head, the findings (iterated once), then the tail. */
+export interface ResultsStream {
+  readonly head: ResultsHead;
+  readonly findings: Iterable<Finding>;
+  tail(): ResultsTail;
+}
+
+/** A saved results document as a stream, for re-rendering. */
+export function streamOf(document: ResultsDocument): ResultsStream {
+  const { findings, documents, summary, ...head } = document;
+  return { head, findings, tail: () => ({ documents, summary }) };
 }
 
 export function inputInfo(snapshot: LoadedSnapshot): InputInfo {

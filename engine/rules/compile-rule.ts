@@ -3,7 +3,7 @@ import type { Severity, Status } from '../model.js';
 import { loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
 import { compileAssertion, withVerdict } from './compile-assertion.js';
 import { compileBinding } from './compile-binding.js';
-import type { CompiledAssertion, CompiledBinding, CompiledRule, RuleInfo } from './compiled-rule.js';
+import type { CompiledAssertion, CompiledBinding, CompiledFix, CompiledRule, RuleInfo } from './compiled-rule.js';
 import { BUILTIN_ROOTS, isObject, RuleCompiler } from './rule-compiler.js';
 import type { Template } from './template.js';
 import type { YamlSource } from './yaml-source.js';
@@ -44,6 +44,7 @@ export function compileRule(source: YamlSource, pack: string): { rule?: Compiled
   const when = compileList(compiler, raw.when, '/when', known);
   const assertions = compileList(compiler, raw.assert, '/assert', known);
   const messages = compileMessages(compiler, raw.message, withVerdict(known));
+  const fix = compileFix(compiler, raw.fix, known, new Set(bindings.filter((b) => b.isLookup).map((b) => b.name)));
   if (compiler.diagnostics.length > 0 || resources === undefined) return { diagnostics: compiler.diagnostics };
   return {
     rule: {
@@ -56,6 +57,7 @@ export function compileRule(source: YamlSource, pack: string): { rule?: Compiled
       when,
       assertions,
       messages,
+      fix,
     },
     diagnostics: [],
   };
@@ -86,6 +88,47 @@ function compileMessages(compiler: RuleCompiler, raw: unknown, known: ReadonlySe
     if (typeof raw[status] === 'string') out[status] = compiler.template(raw[status] as string, `/message/${status}`, known);
   }
   return out;
+}
+
+function compileFix(
+  compiler: RuleCompiler,
+  raw: unknown,
+  known: ReadonlySet<string>,
+  lookups: ReadonlySet<string>,
+): CompiledFix | undefined {
+  if (!isObject(raw) || typeof raw.summary !== 'string') return undefined;
+  const document = typeof raw.document === 'string' ? raw.document : undefined;
+  if (document !== undefined && !lookups.has(document)) {
+    compiler.error('unknown-binding', '/fix/document', `fix.document must name a lookup binding, found ${JSON.stringify(document)}`);
+  }
+  return {
+    summary: compiler.template(raw.summary, '/fix/summary', known),
+    statement: isObject(raw.statement) ? compileDeep(compiler, raw.statement, '/fix/statement', known) : undefined,
+    command: typeof raw.command === 'string' ? compiler.template(raw.command, '/fix/command', known) : undefined,
+    document,
+  };
+}
+
+/** A JSON value whose strings are templates: each leaf is rendered, the shape kept. */
+function compileDeep(
+  compiler: RuleCompiler,
+  value: unknown,
+  pointer: string,
+  known: ReadonlySet<string>,
+): (scope: Readonly<Record<string, unknown>>) => unknown {
+  if (typeof value === 'string') {
+    const template = compiler.template(value, pointer, known);
+    return (scope) => template.render(scope);
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => compileDeep(compiler, item, `${pointer}/${i}`, known));
+    return (scope) => items.map((item) => item(scope));
+  }
+  if (isObject(value)) {
+    const entries = Object.entries(value).map(([k, v]) => [k, compileDeep(compiler, v, `${pointer}/${k}`, known)] as const);
+    return (scope) => Object.fromEntries(entries.map(([k, render]) => [k, render(scope)]));
+  }
+  return () => value;
 }
 
 function ruleInfo(raw: Record<string, unknown>, pack: string): RuleInfo {

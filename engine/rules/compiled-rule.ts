@@ -84,4 +84,14 @@ export interface CompiledRule {
   readonly when: readonly CompiledAssertion[];
   readonly assertions: readonly CompiledAssertion[];
   readonly messages: Readonly<Partial<Record<Status, Template>>>;
+  readonly fix: CompiledFix | undefined;
+}
+
+/** A rule's `fix`, compiled: rendered for each failing finding. */
+export interface CompiledFix {
+  readonly summary: Template;
+  readonly statement: ((scope: Readonly<Record<string, unknown>>) => unknown) | undefined;
+  readonly command: Template | undefined;
+  /** The lookup binding whose document the statement goes into. */
+  readonly document: string | undefined;
 }
