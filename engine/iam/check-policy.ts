@@ -127,17 +127,21 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
     );
   }
   const leakedBy = leak.outcome.allowedBy ?? [];
-  const open = policy.statements.filter((s) => leakedBy.some((r) => r.index === s.index) && s.conditions.length === 0);
-  const why = open.length === 0 ? '' : `; ${labels(open.map(statementRef))} has no Condition, so nothing confines the grant`;
   const grantedBy = labels(granting.map(statementRef));
-  return fail(
-    2,
-    `allows ${spec.action} for ${who} by ${grantedBy}, but ${labels(leakedBy)} also allows it ${describeProbe(leak.probe, leak.variant)}${why}`,
-    {
-      ...base,
-      probes,
-    },
+  const leakers = labels(leakedBy);
+  const same = leakers === grantedBy;
+  const open = labels(
+    policy.statements.filter((s) => leakedBy.some((r) => r.index === s.index) && s.conditions.length === 0).map(statementRef),
   );
+  const also = same ? 'and also' : `but ${leakers} also allows it`;
+  const why =
+    open === ''
+      ? ''
+      : `; ${open === leakers ? (leakedBy.length === 1 ? 'it has' : 'they have') : `${open} has`} no Condition, so nothing confines the grant`;
+  return fail(2, `allows ${spec.action} for ${who} by ${grantedBy}, ${also} ${describeProbe(leak.probe, leak.variant)}${why}`, {
+    ...base,
+    probes,
+  });
 }
 
 /** Statements that grant the request: with a statement scope only the candidate's own statement counts. */
