@@ -1,24 +1,22 @@
 import type { Argv } from 'yargs';
 import { TrailguardError } from '../engine/errors.js';
 import { SEVERITIES, type Severity } from '../engine/model.js';
-import { FORMATS } from '../engine/render/formats.js';
 import { prepareCheck } from '../engine/run-check.js';
+import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
 import { describeSummary } from './summary-line.js';
 import { writeOutput } from './write-output.js';
 
-export interface CheckArgs {
+export interface CheckArgs extends OutputArgs {
   readonly snapshots: readonly string[];
   readonly rules: readonly string[];
   readonly builtin: boolean;
-  readonly format: string;
-  readonly out: string | undefined;
   readonly failOn: string;
   readonly failOnUnknown: boolean;
   readonly quiet: boolean;
 }
 
 export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
-  return yargs
+  return outputOptions(yargs)
     .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files (one per account; keys are looked up across all)' })
     .option('rules', { type: 'string', array: true, default: [], describe: 'a rule pack folder or rule file to run as well (repeatable)' })
     .option('builtin', {
@@ -26,8 +24,6 @@ export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
       default: true,
       describe: 'run the built-in cis-cloudtrail-kms pack (--no-builtin: only --rules)',
     })
-    .option('format', { type: 'string', default: 'json', describe: `output format: ${[...FORMATS.keys()].join(', ')}` })
-    .option('out', { type: 'string', describe: 'write to this file (atomically) instead of standard output' })
     .option('fail-on', {
       type: 'string',
       default: 'info',
@@ -43,13 +39,7 @@ export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
 
 /** `trailguard check`: evaluate, write the results in the chosen format, and return the exit code. */
 export async function runCheck(args: CheckArgs): Promise<number> {
-  const formatter = FORMATS.get(args.format);
-  if (formatter === undefined) {
-    throw new TrailguardError({
-      code: 'usage',
-      message: `unknown --format ${JSON.stringify(args.format)}: expected one of ${[...FORMATS.keys()].join(', ')}`,
-    });
-  }
+  const { formatter, options } = await chooseFormatter(args);
   if (!SEVERITIES.includes(args.failOn as Severity)) {
     throw new TrailguardError({
       code: 'usage',
@@ -67,7 +57,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     failOnUnknown: args.failOnUnknown,
   });
   const results = check.stream();
-  await writeOutput(formatter.format(results, {}), args.out);
+  await writeOutput(formatter.format(results, options), args.out);
   const result = results.tail().summary;
   if (!args.quiet) process.stderr.write(`${describeSummary(result, check.head, args.out)}\n`);
   return result.failing > 0 ? 1 : 0;

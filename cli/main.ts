@@ -6,6 +6,7 @@ import { type Diagnostic, formatDiagnostic, TrailguardError } from '../engine/er
 import { TOOL_VERSION } from '../engine/run-check.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
+import { type RenderArgs, renderBuilder, runRender } from './render-command.js';
 import { activeTemps } from './write-output.js';
 
 /** Exit codes: 0 nothing failing, 1 failing findings, 2 bad usage or bad input. */
@@ -33,8 +34,16 @@ async function main(argv: readonly string[]): Promise<number> {
         code = await runCollect(args);
       },
     )
+    .command<RenderArgs>(
+      'render <results>',
+      're-render saved results (check --format json) in another format or with a template, without the snapshots',
+      (y) => renderBuilder(y),
+      async (args) => {
+        code = await runRender(args);
+      },
+    )
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-    .demandCommand(1, 'give a command: collect or check')
+    .demandCommand(1, 'give a command: collect, check or render')
     .strict()
     .version(TOOL_VERSION)
     .help()

@@ -1,8 +1,9 @@
+import { TrailguardError } from '../errors.js';
 import type { Formatter } from './formatter.js';
-import { builtInTemplate, compileTemplate } from './handlebars-env.js';
-import { reportModel } from './report-model.js';
+import { builtInTemplate, compileTemplate, HELPERS } from './handlebars-env.js';
+import { reportContext } from './report-model.js';
 
-/** A report rendered by a Handlebars template over the whole results (template formats need every finding). */
+/** Renders a report with a Handlebars template over the whole results (template formats need every finding). */
 function templateFormatter(name: string, extension: string, file: string, description: string): Formatter {
   return {
     name,
@@ -10,13 +11,32 @@ function templateFormatter(name: string, extension: string, file: string, descri
     description,
     *format(stream, options) {
       const findings = [...stream.findings];
-      const results = { ...stream.head, findings, ...stream.tail() };
-      const template = options.template === undefined ? builtInTemplate(file) : compileTemplate(options.template);
-      const text = template(reportModel(results), { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
-      yield text.endsWith('\n') ? text : `${text}\n`;
+      const context = reportContext({ ...stream.head, findings, ...stream.tail() });
+      const user = options.template;
+      const template = user === undefined ? builtInTemplate(file) : compileTemplate(user.source);
+      let text: string;
+      try {
+        text = template(context, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+      } catch (error) {
+        throw user === undefined ? error : templateError(error, user.file);
+      }
+      yield text.endsWith('\n') || text === '' ? text : `${text}\n`;
     },
   };
 }
 
+/** Handlebars reports its errors with a 1-based line and 0-based column; say them like a compiler. */
+function templateError(error: unknown, file: string): TrailguardError {
+  const e = error as { message?: string; lineNumber?: number; column?: number };
+  let problem = (e.message ?? String(error)).replace(/ - \d+:\d+$/, '').split('\n')[0] ?? '';
+  const helper = /unknown helper (\S+)/.exec(problem)?.[1];
+  if (helper !== undefined) problem = `unknown helper ${JSON.stringify(helper)}: the helpers are ${Object.keys(HELPERS).join(', ')}`;
+  const message = `template error: ${problem}`;
+  const where = typeof e.lineNumber === 'number' ? { line: e.lineNumber, column: (e.column ?? 0) + 1 } : {};
+  return new TrailguardError({ code: 'template', file, ...where, message }, { cause: error });
+}
+
 export const markdownFormatter = templateFormatter('markdown', 'md', 'report.md.hbs', 'a Markdown report (GitHub-flavoured)');
 export const htmlFormatter = templateFormatter('html', 'html', 'report.html.hbs', 'a self-contained HTML evidence report');
+/** `--template FILE`: the user's template, over the same context as the built-in reports. */
+export const customTemplateFormatter = templateFormatter('template', 'txt', '', "a user's Handlebars template (--template)");

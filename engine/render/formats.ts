@@ -1,6 +1,11 @@
+import { csvFormatter } from './format-csv.js';
 import { jsonFormatter } from './format-json.js';
+import { junitFormatter } from './format-junit.js';
+import { sarifFormatter } from './format-sarif.js';
 import { htmlFormatter, markdownFormatter } from './format-template.js';
 import type { Formatter } from './formatter.js';
 
 /** Every output format, by name; the CLI's --format choices come from this list. */
-export const FORMATS: ReadonlyMap<string, Formatter> = new Map([jsonFormatter, markdownFormatter, htmlFormatter].map((f) => [f.name, f]));
+export const FORMATS: ReadonlyMap<string, Formatter> = new Map(
+  [jsonFormatter, markdownFormatter, htmlFormatter, sarifFormatter, junitFormatter, csvFormatter].map((f) => [f.name, f]),
+);

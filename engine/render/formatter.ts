@@ -2,8 +2,8 @@ import type { ResultsStream } from '../results/results.js';
 
 /** Options every formatter receives. */
 export interface FormatOptions {
-  /** A user's Handlebars template, replacing the built-in one (template formats only). */
-  readonly template?: string;
+  /** A user's Handlebars template (its text and file, for error locations), for the template formatter. */
+  readonly template?: { readonly source: string; readonly file: string };
 }
 
 /**

@@ -1,12 +1,31 @@
-import { type Finding, STATUSES, type Status } from '../model.js';
+import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status } from '../model.js';
 import type { ResultsDocument } from '../results/results.js';
+import { statementViews } from './statement-views.js';
 
-/** What the report templates read: the results, arranged for reading (failures first, per rule). */
-export interface ReportModel {
-  readonly results: ResultsDocument;
-  readonly statusCounts: readonly { readonly status: Status; readonly count: number }[];
+/**
+ * What report templates read: the results document itself, plus `report`, the same results arranged for reading —
+ * scope, summaries, and per rule the findings that need attention first (with the statements their evidence names
+ * and the filled-in fix), the rest listed briefly.
+ */
+export interface ReportContext extends ResultsDocument {
+  readonly report: ReportView;
+}
+
+export interface ReportView {
+  readonly accounts: readonly string[];
+  readonly regions: readonly string[];
   readonly incomplete: boolean;
+  readonly collectionErrors: number;
+  readonly statusCounts: readonly Count[];
+  readonly severityRows: readonly { readonly severity: string; readonly counts: readonly Count[] }[];
+  readonly statuses: readonly Status[];
   readonly rules: readonly RuleSection[];
+  readonly waived: readonly FindingView[];
+}
+
+export interface Count {
+  readonly status: Status;
+  readonly count: number;
 }
 
 export interface RuleSection {
@@ -19,32 +38,65 @@ export interface RuleSection {
   readonly remediation: string;
   readonly references: readonly string[];
   readonly controls: readonly { readonly framework: string; readonly value: string }[];
-  readonly counts: readonly { readonly status: Status; readonly count: number }[];
-  readonly findings: readonly FindingView[];
+  readonly counts: readonly Count[];
+  /** fail, error and unknown findings, in that order, with their full evidence. */
+  readonly attention: readonly FindingView[];
+  /** pass and skip findings, listed briefly. */
+  readonly settled: readonly FindingView[];
 }
 
 export interface FindingView {
   readonly status: Status;
+  readonly ruleId: string;
   readonly resource: string;
   readonly name: string;
   readonly account: string;
   readonly region: string;
   readonly message: string;
-  readonly evidence: readonly { readonly path: string; readonly op: string; readonly status: string; readonly reason: string }[];
+  readonly evidence: readonly EvidenceView[];
+  readonly fix: FixView | null;
+  readonly waiver: unknown;
 }
 
+export interface EvidenceView {
+  readonly path: string;
+  readonly op: string;
+  readonly status: string;
+  readonly reason: string;
+  readonly statements: readonly { readonly role: string; readonly label: string; readonly source: string }[];
+  readonly lacks: readonly string[];
+}
+
+export interface FixView {
+  readonly summary: string;
+  readonly statement: string | null;
+  readonly command: string | null;
+  /** The document with the statement added (replacing one with the same Sid), ready for put-key-policy. */
+  readonly policy: string | null;
+}
+
+const ATTENTION: ReadonlySet<Status> = new Set(['fail', 'error', 'unknown']);
 const ORDER = new Map(STATUSES.map((s, i) => [s, i]));
 
-export function reportModel(results: ResultsDocument): ReportModel {
+export function reportContext(results: ResultsDocument): ReportContext {
   const byRule = new Map<string, Finding[]>();
   for (const f of results.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
-  return {
-    results,
-    statusCounts: STATUSES.map((status) => ({ status, count: results.summary.byStatus[status] })).filter((c) => c.count > 0),
+  const view = (full: boolean) => (f: Finding) => findingView(f, results.documents, full);
+  const count = (counts: Readonly<Record<Status, number>> | undefined) =>
+    counts === undefined ? [] : STATUSES.map((status) => ({ status, count: counts[status] })).filter((c) => c.count > 0);
+  const report: ReportView = {
+    accounts: unique(results.inputs.map((i) => i.account)),
+    regions: unique(results.inputs.flatMap((i) => i.regions ?? [])),
     incomplete: results.summary.incompleteInputs > 0,
+    collectionErrors: results.inputs.reduce((n, i) => n + i.errors.length, 0),
+    statusCounts: count(results.summary.byStatus),
+    statuses: STATUSES,
+    severityRows: SEVERITIES.map((severity) => ({
+      severity,
+      counts: STATUSES.map((status) => ({ status, count: results.summary.bySeverity[severity][status] })),
+    })),
     rules: results.rules.map((rule) => {
       const findings = [...(byRule.get(rule.id) ?? [])].sort((a, b) => (ORDER.get(a.status) ?? 0) - (ORDER.get(b.status) ?? 0));
-      const counts = results.summary.byRule[rule.id];
       return {
         id: rule.id,
         title: rule.title,
@@ -55,24 +107,60 @@ export function reportModel(results: ResultsDocument): ReportModel {
         remediation: rule.remediation ?? '',
         references: rule.references,
         controls: Object.entries(rule.controls).map(([framework, value]) => ({ framework, value: controlText(value) })),
-        counts: counts === undefined ? [] : STATUSES.map((status) => ({ status, count: counts[status] })).filter((c) => c.count > 0),
-        findings: findings.map(findingView),
+        counts: count(results.summary.byRule[rule.id]),
+        attention: findings.filter((f) => ATTENTION.has(f.status)).map(view(true)),
+        settled: findings.filter((f) => f.status === 'pass' || f.status === 'skip').map(view(false)),
       };
     }),
+    waived: results.findings.filter((f) => f.status === 'waived').map(view(true)),
   };
+  return { ...results, report };
 }
 
-function findingView(f: Finding): FindingView {
+/** A finding for display; `full` adds the statements its evidence names (kept out of passing rows at scale). */
+function findingView(f: Finding, documents: Readonly<Record<string, unknown>>, full: boolean): FindingView {
   const evidence = [...(f.evidence.when ?? []), ...(f.evidence.assertions ?? [])];
   return {
     status: f.status,
+    ruleId: f.ruleId,
     resource: f.resource.id,
     name: f.resource.name ?? f.resource.id,
     account: f.resource.account,
     region: f.resource.region,
     message: f.message,
-    evidence: evidence.map(({ path, op, status, reason }) => ({ path, op, status, reason })),
+    evidence: evidence.map((e) => evidenceView(e, documents, full)),
+    fix: f.fix === undefined ? null : fixView(f.fix, documents),
+    waiver: (f.evidence as { waiver?: unknown }).waiver ?? null,
   };
+}
+
+function evidenceView(e: AssertionEvidence, documents: Readonly<Record<string, unknown>>, full: boolean): EvidenceView {
+  const policy = e.document === undefined ? undefined : (documents[e.document] as { policy?: unknown } | null | undefined)?.policy;
+  const details = (e.details ?? {}) as { closest?: { lacks?: readonly string[] } };
+  return {
+    path: e.path,
+    op: e.op,
+    status: e.status,
+    reason: e.reason,
+    statements: full ? statementViews(e.details, policy) : [],
+    lacks: full ? (details.closest?.lacks ?? []) : [],
+  };
+}
+
+function fixView(fix: NonNullable<Finding['fix']>, documents: Readonly<Record<string, unknown>>): FixView {
+  const statement = fix.statement === undefined ? null : JSON.stringify(fix.statement, null, 2);
+  const current = fix.document === undefined ? undefined : (documents[fix.document] as { policy?: unknown } | null | undefined)?.policy;
+  return { summary: fix.summary, statement, command: fix.command ?? null, policy: mergedPolicy(current, fix.statement) };
+}
+
+/** The policy with the statement added, or replacing the statement with the same Sid; null without a policy. */
+function mergedPolicy(policy: unknown, statement: unknown): string | null {
+  if (statement === undefined || policy === null || typeof policy !== 'object') return null;
+  const document = policy as { Statement?: unknown };
+  const existing = Array.isArray(document.Statement) ? document.Statement : document.Statement === undefined ? [] : [document.Statement];
+  const sid = (statement as { Sid?: unknown }).Sid;
+  const kept = existing.filter((s) => sid === undefined || (s as { Sid?: unknown } | null)?.Sid !== sid);
+  return JSON.stringify({ ...document, Statement: [...kept, statement] }, null, 2);
 }
 
 function controlText(value: unknown): string {
@@ -84,4 +172,8 @@ function controlText(value: unknown): string {
       .join(', ');
   }
   return String(value);
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
 }

@@ -1,0 +1,66 @@
+import { XMLBuilder } from 'fast-xml-parser';
+import type { Finding } from '../model.js';
+import type { Formatter } from './formatter.js';
+
+/**
+ * JUnit XML for CI test reports: a test suite per rule, a test case per finding. fail findings are failures, error
+ * findings errors, skip and waived findings skipped; unknown findings are skipped — or failures with
+ * --fail-on-unknown — so the report agrees with the exit code.
+ */
+export const junitFormatter: Formatter = {
+  name: 'junit',
+  extension: 'xml',
+  description: 'JUnit XML, one test case per finding',
+  *format(results) {
+    const failOnUnknown = results.head.failOnUnknown;
+    const byRule = new Map<string, Finding[]>(results.head.rules.map((r) => [r.id, []]));
+    for (const f of results.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+    const count = (list: readonly Finding[], test: (f: Finding) => boolean) => list.filter(test).length;
+    const failed = (f: Finding) => f.status === 'fail' || (failOnUnknown && f.status === 'unknown');
+    const skipped = (f: Finding) => f.status === 'skip' || f.status === 'waived' || (!failOnUnknown && f.status === 'unknown');
+    const all = [...byRule.values()].flat();
+    const titles = new Map(results.head.rules.map((r) => [r.id, r.title]));
+    const suites = [...byRule.entries()].map(([ruleId, list]) => ({
+      '@_name': `${ruleId}: ${titles.get(ruleId) ?? ''}`,
+      '@_tests': list.length,
+      '@_failures': count(list, failed),
+      '@_errors': count(list, (f) => f.status === 'error'),
+      '@_skipped': count(list, skipped),
+      '@_timestamp': results.head.generatedAt,
+      testcase: list.map((f) => testcase(f, failed(f), skipped(f))),
+    }));
+    const document = {
+      '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+      testsuites: {
+        '@_name': 'trailguard',
+        '@_tests': all.length,
+        '@_failures': count(all, failed),
+        '@_errors': count(all, (f) => f.status === 'error'),
+        '@_skipped': count(all, skipped),
+        testsuite: suites,
+      },
+    };
+    const builder = new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true, processEntities: true });
+    yield `${builder.build(document)}\n`;
+  },
+};
+
+function testcase(f: Finding, failed: boolean, skipped: boolean) {
+  const body = [
+    f.message,
+    ...(f.evidence.assertions ?? f.evidence.when ?? []).map((e) => `${e.path} ${e.op} ${e.status}: ${e.reason}`),
+  ].join('\n');
+  const detail = failed
+    ? { failure: { '@_message': f.message, '@_type': f.status, '#text': body } }
+    : f.status === 'error'
+      ? { error: { '@_message': f.message, '@_type': 'error', '#text': body } }
+      : skipped
+        ? { skipped: { '@_message': `${f.status}: ${f.message}` } }
+        : {};
+  return {
+    '@_classname': f.ruleId,
+    '@_name': f.resource.name === undefined ? f.resource.id : `${f.resource.name} (${f.resource.id})`,
+    ...detail,
+    'system-out': f.message,
+  };
+}
