@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { COMPLIANT, NON_COMPLIANT, ORGANISATION, render } from './helpers.js';
+
+describe('report file snapshots', () => {
+  it.each([
+    ['non-compliant', NON_COMPLIANT],
+    ['organisation', ORGANISATION],
+    ['compliant', COMPLIANT],
+  ])('Markdown and HTML for the %s example', async (name, snapshots) => {
+    await expect(await render('markdown', snapshots)).toMatchFileSnapshot(`__snapshots__/${name}.md`);
+    await expect(await render('html', snapshots)).toMatchFileSnapshot(`__snapshots__/${name}.html`);
+  });
+});
+
+describe('the HTML report', () => {
+  it('is self-contained: no external scripts, styles, fonts or images, and no script at all', async () => {
+    const html = await render('html', NON_COMPLIANT);
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\(|src=/i);
+    expect(html).toContain('<style>');
+  });
+
+  it('shows the statement that blocked a request as JSON, and the filled-in fix', async () => {
+    const html = await render('html', NON_COMPLIANT);
+    expect(html).toContain('Statement[4] (Sid &quot;DenyOutsideOrganization&quot;) — denies the request');
+    expect(html).toContain('&quot;Sid&quot;: &quot;DenyOutsideOrganization&quot;');
+    expect(html).toContain('aws kms put-key-policy --region us-east-1 --key-id arn:aws:kms:us-east-1:222233334444:key/1d4b2f6a-0000-4000-8000-00000000a001');
+    expect(html).toContain('&quot;aws:SourceArn&quot;: &quot;arn:aws:cloudtrail:us-east-1:222233334444:trail/kms-star-to-cloudtrail&quot;');
+  });
+
+  it('makes the incomplete coverage stand out, and says when coverage is complete', async () => {
+    expect(await render('html', NON_COMPLIANT)).toContain('<div class="warning" id="incomplete"><strong>Coverage is incomplete:</strong> 2 API call(s) failed');
+    expect(await render('html', COMPLIANT)).toContain('Coverage is complete');
+  });
+
+  it('links only https references', async () => {
+    const html = await render('html', COMPLIANT);
+    for (const href of html.match(/href="[^"]*"/g) ?? []) expect(href).toMatch(/^href="https:\/\//);
+  });
+});
