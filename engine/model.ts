@@ -51,6 +51,19 @@ export interface Evidence {
   /** What each lookup resolved to (e.g. the key ARN), or null when it could not be resolved. */
   readonly lookups?: Readonly<Record<string, string | null>>;
   readonly error?: string;
+  /** On a `waived` finding: the exception that applied and the verdict it set aside. */
+  readonly waiver?: WaiverEvidence;
+}
+
+export interface WaiverEvidence {
+  readonly reason: string;
+  readonly owner: string;
+  /** ISO date (YYYY-MM-DD) after which the waiver no longer applies. */
+  readonly expires: string;
+  /** The waiver's resource pattern (an exact id or a glob) that matched. */
+  readonly resource?: string;
+  /** The verdict before the waiver applied. */
+  readonly status?: Status;
 }
 
 /** One verdict of one rule on one resource. */

@@ -45,7 +45,12 @@ export interface PolicyEvidence {
   readonly probes?: readonly ProbeOutcome[];
   readonly closest?: { readonly statement: StatementRef; readonly lacks: readonly string[] };
   readonly policyProblems?: readonly string[];
+  /** On a failed check, the request that was evaluated, so a reader can see exactly what was asked. */
+  readonly request?: EvaluatedRequest;
 }
+
+/** A request spec with its caller described in words. */
+export type EvaluatedRequest = Omit<RequestSpec, 'principal'> & { readonly caller: string };
 
 export interface PolicyCheckResult {
   readonly status: 'pass' | 'fail';
@@ -88,23 +93,33 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
     ...(decision.allowedBy.length === 0 ? {} : { allowedBy: decision.allowedBy }),
     ...(decision.deniedBy.length === 0 ? {} : { deniedBy: decision.deniedBy }),
   };
+  const failed: PolicyEvidence = {
+    ...base,
+    request: {
+      caller: who,
+      action: spec.action,
+      resource: spec.resource,
+      context: spec.context,
+      encryptionContext: spec.encryptionContext,
+    },
+  };
   const granting = grantingStatements(policy, check, candidate, request, decision.allowedBy);
   if (check.expect === 'not-allowed') {
     return decision.decision === 'allowed'
-      ? fail(1, `allows ${spec.action} for ${who} by ${labels(decision.allowedBy)}`, base)
+      ? fail(1, `allows ${spec.action} for ${who} by ${labels(decision.allowedBy)}`, failed)
       : pass(`does not allow ${spec.action} for ${who}`, base);
   }
   if (check.expect === 'denied') {
     return decision.decision === 'denied'
       ? pass(`denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}`, base)
-      : fail(1, `does not deny ${spec.action} for ${who}`, base);
+      : fail(1, `does not deny ${spec.action} for ${who}`, failed);
   }
   if (granting.length === 0) {
     const closest = candidate.statement === undefined ? closestAllow(policy, request) : ownStatement(candidate.statement, request);
     const why =
       closest === undefined ? ': it has no Allow statement' : `: the closest, ${label(closest.statement)}, ${closest.lacks.join('; ')}`;
     return fail(0, `does not allow ${spec.action} for ${who}${why}`, {
-      ...base,
+      ...failed,
       ...(closest === undefined ? {} : { closest }),
       ...problems(policy),
     });
@@ -113,7 +128,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
     return fail(
       1,
       `denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}, although ${labels(granting.map(statementRef))} allows it`,
-      base,
+      failed,
     );
   }
   const runs = check.probes.flatMap((probe) => runProbe(policy, check, request, granting, probe));
@@ -139,7 +154,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
       ? ''
       : `; ${open === leakers ? (leakedBy.length === 1 ? 'it has' : 'they have') : `${open} has`} no Condition, so nothing confines the grant`;
   return fail(2, `allows ${spec.action} for ${who} by ${grantedBy}, ${also} ${describeProbe(leak.probe, leak.variant)}${why}`, {
-    ...base,
+    ...failed,
     probes,
   });
 }

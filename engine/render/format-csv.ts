@@ -17,6 +17,9 @@ const COLUMNS = [
   'evidence',
   'fix',
   'controls',
+  'waiver_reason',
+  'waiver_owner',
+  'waiver_expires',
   'generated_at',
 ] as const;
 
@@ -54,6 +57,9 @@ function row(f: Finding, rule: RuleInfo | undefined, generatedAt: string): strin
     evidence.join(' | '),
     f.fix === undefined ? '' : [f.fix.summary, f.fix.command ?? ''].filter((s) => s !== '').join(' | '),
     rule === undefined ? '' : controls(rule),
+    f.evidence.waiver?.reason ?? '',
+    f.evidence.waiver?.owner ?? '',
+    f.evidence.waiver?.expires ?? '',
     generatedAt,
   ];
 }

@@ -77,7 +77,6 @@ function descriptor(rule: RuleInfo) {
 
 function result(f: Finding, ruleIndex: number) {
   const kind = KIND[f.status];
-  const waiver = (f.evidence as { waiver?: { reason?: string } }).waiver;
   return {
     ruleId: f.ruleId,
     ...(ruleIndex < 0 ? {} : { ruleIndex }),
@@ -92,7 +91,7 @@ function result(f: Finding, ruleIndex: number) {
     ],
     partialFingerprints: { 'trailguardFinding/v1': createHash('sha256').update(`${f.ruleId}\u0000${f.resource.id}`).digest('hex') },
     ...(f.status === 'waived'
-      ? { suppressions: [{ kind: 'external', status: 'accepted', justification: waiver?.reason ?? 'waived' }] }
+      ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.evidence.waiver?.reason ?? 'waived' }] }
       : {}),
     properties: {
       status: f.status,

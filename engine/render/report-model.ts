@@ -1,4 +1,4 @@
-import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status } from '../model.js';
+import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../model.js';
 import type { ResultsDocument } from '../results/results.js';
 import { statementViews } from './statement-views.js';
 
@@ -55,7 +55,18 @@ export interface FindingView {
   readonly message: string;
   readonly evidence: readonly EvidenceView[];
   readonly fix: FixView | null;
-  readonly waiver: unknown;
+  readonly waiver: WaiverView | null;
+}
+
+/** A waiver with every field present, so strict templates can print it. */
+export interface WaiverView {
+  readonly reason: string;
+  readonly owner: string;
+  readonly expires: string;
+  /** The waiver's resource pattern, or the finding's resource when the waiver did not record one. */
+  readonly resource: string;
+  /** The verdict the waiver set aside, or "unrecorded". */
+  readonly setAside: string;
 }
 
 export interface EvidenceView {
@@ -65,6 +76,8 @@ export interface EvidenceView {
   readonly reason: string;
   readonly statements: readonly { readonly role: string; readonly label: string; readonly source: string }[];
   readonly lacks: readonly string[];
+  /** The request a failed policy check evaluated (caller, action, resource, context), as JSON; null otherwise. */
+  readonly request: string | null;
 }
 
 export interface FixView {
@@ -130,13 +143,17 @@ function findingView(f: Finding, documents: Readonly<Record<string, unknown>>, f
     message: f.message,
     evidence: evidence.map((e) => evidenceView(e, documents, full)),
     fix: f.fix === undefined ? null : fixView(f.fix, documents),
-    waiver: (f.evidence as { waiver?: unknown }).waiver ?? null,
+    waiver: f.evidence.waiver === undefined ? null : waiverView(f.evidence.waiver, f.resource.id),
   };
+}
+
+function waiverView(w: WaiverEvidence, resource: string): WaiverView {
+  return { reason: w.reason, owner: w.owner, expires: w.expires, resource: w.resource ?? resource, setAside: w.status ?? 'unrecorded' };
 }
 
 function evidenceView(e: AssertionEvidence, documents: Readonly<Record<string, unknown>>, full: boolean): EvidenceView {
   const policy = e.document === undefined ? undefined : (documents[e.document] as { policy?: unknown } | null | undefined)?.policy;
-  const details = (e.details ?? {}) as { closest?: { lacks?: readonly string[] } };
+  const details = (e.details ?? {}) as { closest?: { lacks?: readonly string[] }; request?: unknown };
   return {
     path: e.path,
     op: e.op,
@@ -144,6 +161,7 @@ function evidenceView(e: AssertionEvidence, documents: Readonly<Record<string, u
     reason: e.reason,
     statements: full ? statementViews(e.details, policy) : [],
     lacks: full ? (details.closest?.lacks ?? []) : [],
+    request: full && details.request !== undefined ? JSON.stringify(details.request, null, 2) : null,
   };
 }
 

@@ -76,7 +76,7 @@ describe('trailguard check outputs', () => {
   });
 
   it.each([
-    ['markdown', 'report.md', '| fail | default-sse-s3 |'],
+    ['markdown', 'report.md', '### fail: default-sse-s3 (222233334444, us-east-1)'],
     ['html', 'report.html', '<span class="status fail">fail</span>'],
     ['json', 'results.json', '"resultsVersion": 1'],
   ])('--format %s --out writes the report atomically', async (format, file, text) => {
@@ -137,7 +137,7 @@ describe('trailguard check on bad input: one clear line, exit 2, nothing written
     [
       'an unknown --format',
       ['check', COMPLIANT, '--format', 'xml'],
-      'trailguard: unknown --format "xml": expected one of json, markdown, html [usage]',
+      'trailguard: unknown --format "xml": expected one of json, markdown, html, sarif, junit, csv [usage]',
     ],
     [
       'an unknown --fail-on',

@@ -23,12 +23,16 @@ describe('the HTML report', () => {
     const html = await render('html', NON_COMPLIANT);
     expect(html).toContain('Statement[4] (Sid &quot;DenyOutsideOrganization&quot;) — denies the request');
     expect(html).toContain('&quot;Sid&quot;: &quot;DenyOutsideOrganization&quot;');
-    expect(html).toContain('aws kms put-key-policy --region us-east-1 --key-id arn:aws:kms:us-east-1:222233334444:key/1d4b2f6a-0000-4000-8000-00000000a001');
+    expect(html).toContain(
+      'aws kms put-key-policy --region us-east-1 --key-id arn:aws:kms:us-east-1:222233334444:key/1d4b2f6a-0000-4000-8000-00000000a001',
+    );
     expect(html).toContain('&quot;aws:SourceArn&quot;: &quot;arn:aws:cloudtrail:us-east-1:222233334444:trail/kms-star-to-cloudtrail&quot;');
   });
 
   it('makes the incomplete coverage stand out, and says when coverage is complete', async () => {
-    expect(await render('html', NON_COMPLIANT)).toContain('<div class="warning" id="incomplete"><strong>Coverage is incomplete:</strong> 2 API call(s) failed');
+    expect(await render('html', NON_COMPLIANT)).toContain(
+      '<div class="warning" id="incomplete"><strong>Coverage is incomplete:</strong> 2 API call(s) failed',
+    );
     expect(await render('html', COMPLIANT)).toContain('Coverage is complete');
   });
 
