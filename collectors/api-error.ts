@@ -4,15 +4,17 @@ export interface ApiError {
   readonly operation: string;
   readonly code: string;
   readonly message: string;
+  /** The ARN the call was about (a key, an alias, a trail), when it was about one. */
+  readonly resource?: string;
 }
 
 /** The error of a failed call as data: the service's exception name, or the network error's code. */
-export function apiError(error: unknown, operation: string, region?: string): ApiError {
+export function apiError(error: unknown, operation: string, region?: string, resource?: string): ApiError {
   const e = error as { name?: string; code?: string; message?: string; $metadata?: { attempts?: number } };
   const code = typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) ? e.code : (e.name ?? 'Error');
   const attempts = e.$metadata?.attempts;
   const message = `${e.message ?? String(error)}${attempts !== undefined && attempts > 1 ? ` (after ${attempts} attempts)` : ''}`;
-  return { ...(region === undefined ? {} : { region }), operation, code, message };
+  return { ...(region === undefined ? {} : { region }), operation, code, message, ...(resource === undefined ? {} : { resource }) };
 }
 
 /** A call that failed in a way a retry or another Region will not fix: no credentials, or credentials refused. */

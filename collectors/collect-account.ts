@@ -153,7 +153,7 @@ async function collectStatus(
       const status = await clients.cloudtrail(region).send(new GetTrailStatusCommand({ Name: trail.TrailARN }));
       return [trail.TrailARN as string, withoutMetadata(status)] as const;
     } catch (error) {
-      errors.push(apiError(error, 'GetTrailStatus', region));
+      errors.push(apiError(error, 'GetTrailStatus', region, trail.TrailARN));
       return [trail.TrailARN as string, null] as const;
     }
   });

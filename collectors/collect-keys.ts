@@ -76,9 +76,14 @@ async function describeAlias(keyId: string, region: string, context: KeyContext,
     if (metadata?.Arn === undefined) return undefined;
     return { arn: metadata.Arn, region, metadata, alias: alias.startsWith('arn:') ? alias.slice(alias.indexOf('alias/')) : alias };
   } catch (error) {
-    context.errors.push(apiError(error, 'DescribeKey', region));
+    context.errors.push(apiError(error, 'DescribeKey', region, aliasArn(alias, region, context)));
     return undefined;
   }
+}
+
+/** An alias as an ARN: a bare `alias/…` name is in the collected account. */
+function aliasArn(alias: string, region: string, context: KeyContext): string {
+  return alias.startsWith('arn:') ? alias : `arn:${context.partition}:kms:${region}:${context.account}:${alias}`;
 }
 
 async function fetchKey(forms: readonly Resolved[], context: KeyContext): Promise<CollectedKey> {
@@ -91,7 +96,7 @@ async function fetchKey(forms: readonly Resolved[], context: KeyContext): Promis
     try {
       metadata = (await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata;
     } catch (error) {
-      describeError = record(context, error, 'DescribeKey', first.region);
+      describeError = record(context, error, 'DescribeKey', first.region, arn);
     }
   }
   if (describeError?.code === 'NotFoundException') return { metadata: null, policy: null, error: keyError(describeError) };
@@ -118,7 +123,7 @@ async function fetchPolicy(
     const policy: unknown = text === undefined ? null : JSON.parse(text);
     return { policy: policy !== null && typeof policy === 'object' ? (policy as Record<string, unknown>) : null };
   } catch (error) {
-    return { policy: null, error: record(context, error, 'GetKeyPolicy', region) };
+    return { policy: null, error: record(context, error, 'GetKeyPolicy', region, arn) };
   }
 }
 
@@ -126,7 +131,7 @@ async function fetchRotation(arn: string, region: string, context: KeyContext): 
   try {
     return (await context.clients.kms(region).send(new GetKeyRotationStatusCommand({ KeyId: arn }))).KeyRotationEnabled ?? null;
   } catch (error) {
-    record(context, error, 'GetKeyRotationStatus', region);
+    record(context, error, 'GetKeyRotationStatus', region, arn);
     return null;
   }
 }
@@ -141,14 +146,14 @@ async function fetchAliases(forms: readonly Resolved[], context: KeyContext): Pr
         for (const alias of page.Aliases ?? []) if (alias.AliasName !== undefined) names.add(alias.AliasName);
       }
     } catch (error) {
-      record(context, error, 'ListAliases', first.region);
+      record(context, error, 'ListAliases', first.region, first.arn);
     }
   }
   return [...names].sort();
 }
 
-function record(context: KeyContext, error: unknown, operation: string, region: string): ApiError {
-  const recorded = apiError(error, operation, region);
+function record(context: KeyContext, error: unknown, operation: string, region: string, resource: string): ApiError {
+  const recorded = apiError(error, operation, region, resource);
   context.errors.push(recorded);
   return recorded;
 }

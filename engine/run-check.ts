@@ -5,6 +5,7 @@ import type { Finding, Severity } from './model.js';
 import { packagePath } from './package-root.js';
 import { inputInfo, RESULTS_VERSION, type ResultsHead, type ResultsStream, SummaryBuilder } from './results/results.js';
 import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rules.js';
+import { coveredBy } from './snapshot/coverage.js';
 import { loadSnapshots } from './snapshot/load-snapshot.js';
 import { SnapshotSet } from './snapshot/snapshot-set.js';
 
@@ -51,7 +52,7 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
     failOnUnknown: request.failOnUnknown ?? false,
     packs: rulePacks.map(({ name, version, source }) => ({ name, version, source })),
     rules: rules.map((r) => r.info),
-    inputs: loaded.map(inputInfo),
+    inputs: loaded.map((snapshot) => inputInfo(snapshot, (error) => coveredBy(error, snapshot.path, set))),
   };
   const findings = (documents: Documents = new Map()) => evaluateRules(rules, set, documents);
   return {

@@ -56,9 +56,26 @@ export function describeErrors(errors: readonly ErrorObject[], data: unknown, ba
         errors.some((o) => o !== e && o.instancePath === e.instancePath)
       ),
   );
+  // Missing properties of one object make one problem that names them all.
+  const missing = new Map<string, string[]>();
+  for (const e of kept) {
+    if (e.keyword !== 'required') continue;
+    const names = missing.get(e.instancePath) ?? [];
+    names.push(String((e.params as { missingProperty?: unknown }).missingProperty));
+    missing.set(e.instancePath, names);
+  }
   const seen = new Set<string>();
   const out: SchemaProblem[] = [];
   for (const error of kept) {
+    if (error.keyword === 'required') {
+      const names = missing.get(error.instancePath);
+      if (names === undefined) continue;
+      missing.delete(error.instancePath);
+      const at = displayPath(base + error.instancePath);
+      const list = names.length === 1 ? `property ${names[0]}` : `properties ${names.join(', ')}`;
+      out.push({ pointer: base + error.instancePath, atKey: false, message: `${at} is missing the required ${list}` });
+      continue;
+    }
     const problem = describe({ ...error, instancePath: base + error.instancePath }, valueAt(data, error.instancePath));
     const key = `${problem.pointer} ${problem.message}`;
     if (!seen.has(key)) {
@@ -82,8 +99,6 @@ function describe(error: ErrorObject, value: unknown): SchemaProblem {
   });
   const badName = typeof error.propertyName === 'string' ? error.propertyName : undefined;
   switch (error.keyword) {
-    case 'required':
-      return here(`${at} is missing the required property ${String(p.missingProperty)}`);
     case 'additionalProperties':
       return atName(String(p.additionalProperty), `${joinPath(at, String(p.additionalProperty))} is not a known property`);
     case 'propertyNames':

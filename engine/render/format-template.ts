@@ -31,6 +31,10 @@ function templateError(error: unknown, file: string): TrailguardError {
   let problem = (e.message ?? String(error)).replace(/ - \d+:\d+$/, '').split('\n')[0] ?? '';
   const helper = /unknown helper (\S+)/.exec(problem)?.[1];
   if (helper !== undefined) problem = `unknown helper ${JSON.stringify(helper)}: the helpers are ${Object.keys(HELPERS).join(', ')}`;
+  // Strict mode names the missing field but shows the object it looked in as "[object Object]".
+  const field = /^"([^"]*)" not defined in /.exec(problem)?.[1];
+  if (field !== undefined)
+    problem = `${JSON.stringify(field)} is not a field of the data at this point (templates are strict; see docs/templates.md)`;
   const message = `template error: ${problem}`;
   const where = typeof e.lineNumber === 'number' ? { line: e.lineNumber, column: (e.column ?? 0) + 1 } : {};
   return new TrailguardError({ code: 'template', file, ...where, message }, { cause: error });

@@ -1,6 +1,6 @@
 import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../model.js';
 import type { ResultsDocument } from '../results/results.js';
-import { statementViews } from './statement-views.js';
+import { type PolicyView, policyView, type StatementLink, type StatementView, statementLinks, statementViews } from './statement-views.js';
 
 /**
  * What report templates read: the results document itself, plus `report`, the same results arranged for reading —
@@ -14,13 +14,30 @@ export interface ReportContext extends ResultsDocument {
 export interface ReportView {
   readonly accounts: readonly string[];
   readonly regions: readonly string[];
+  /** Whether some failed collection call read data no input holds. */
   readonly incomplete: boolean;
-  readonly collectionErrors: number;
+  readonly collectionErrors: readonly CollectionErrorView[];
+  /** Failed calls whose data no other input holds. */
+  readonly missing: number;
+  /** Failed calls whose data another input holds. */
+  readonly covered: number;
   readonly statusCounts: readonly Count[];
   readonly severityRows: readonly { readonly severity: string; readonly counts: readonly Count[] }[];
   readonly statuses: readonly Status[];
   readonly rules: readonly RuleSection[];
   readonly waived: readonly FindingView[];
+  /** Every key policy the evidence refers to, printed once, each statement with an anchor rows link to. */
+  readonly policies: readonly PolicyView[];
+}
+
+export interface CollectionErrorView {
+  readonly snapshot: string;
+  readonly operation: string;
+  readonly region: string;
+  readonly code: string;
+  readonly message: string;
+  readonly resource: string | null;
+  readonly coveredBy: string | null;
 }
 
 export interface Count {
@@ -74,7 +91,10 @@ export interface EvidenceView {
   readonly op: string;
   readonly status: string;
   readonly reason: string;
-  readonly statements: readonly { readonly role: string; readonly label: string; readonly source: string }[];
+  /** On findings that need attention: the statements the evidence names, with their JSON. */
+  readonly statements: readonly StatementView[];
+  /** On every finding: the same statements as links into the key-policy appendix. */
+  readonly links: readonly StatementLink[];
   readonly lacks: readonly string[];
   /** The request a failed policy check evaluated (caller, action, resource, context), as JSON; null otherwise. */
   readonly request: string | null;
@@ -94,14 +114,28 @@ const ORDER = new Map(STATUSES.map((s, i) => [s, i]));
 export function reportContext(results: ResultsDocument): ReportContext {
   const byRule = new Map<string, Finding[]>();
   for (const f of results.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
-  const view = (full: boolean) => (f: Finding) => findingView(f, results.documents, full);
+  const documents = new DocumentIndex(results.documents);
+  const view = (full: boolean) => (f: Finding) => findingView(f, documents, full);
   const count = (counts: Readonly<Record<Status, number>> | undefined) =>
     counts === undefined ? [] : STATUSES.map((status) => ({ status, count: counts[status] })).filter((c) => c.count > 0);
+  const collectionErrors = results.inputs.flatMap((input) =>
+    input.errors.map((e) => ({
+      snapshot: input.path,
+      operation: e.operation,
+      region: e.region ?? '(global)',
+      code: e.code,
+      message: e.message,
+      resource: e.resource ?? null,
+      coveredBy: e.coveredBy ?? null,
+    })),
+  );
   const report: ReportView = {
     accounts: unique(results.inputs.map((i) => i.account)),
     regions: unique(results.inputs.flatMap((i) => i.regions ?? [])),
     incomplete: results.summary.incompleteInputs > 0,
-    collectionErrors: results.inputs.reduce((n, i) => n + i.errors.length, 0),
+    collectionErrors,
+    missing: collectionErrors.filter((e) => e.coveredBy === null).length,
+    covered: collectionErrors.filter((e) => e.coveredBy !== null).length,
     statusCounts: count(results.summary.byStatus),
     statuses: STATUSES,
     severityRows: SEVERITIES.map((severity) => ({
@@ -126,12 +160,41 @@ export function reportContext(results: ResultsDocument): ReportContext {
       };
     }),
     waived: results.findings.filter((f) => f.status === 'waived').map(view(true)),
+    policies: documents.policies(),
   };
   return { ...results, report };
 }
 
+/** The documents evidence refers to (key entries by ARN), in ARN order, with their policies. */
+class DocumentIndex {
+  private readonly arns: readonly string[];
+  private readonly positions: ReadonlyMap<string, number>;
+
+  constructor(private readonly documents: Readonly<Record<string, unknown>>) {
+    this.arns = Object.keys(documents)
+      .filter((arn) => this.policy(arn) !== undefined)
+      .sort();
+    this.positions = new Map(this.arns.map((arn, i) => [arn, i]));
+  }
+
+  policy(arn: string | undefined): unknown {
+    if (arn === undefined) return undefined;
+    const policy = (this.documents[arn] as { policy?: unknown } | null | undefined)?.policy;
+    return policy !== null && typeof policy === 'object' ? policy : undefined;
+  }
+
+  /** The document's position in the appendix; undefined for one without a policy. */
+  position(arn: string | undefined): number | undefined {
+    return arn === undefined ? undefined : this.positions.get(arn);
+  }
+
+  policies(): PolicyView[] {
+    return this.arns.flatMap((arn, i) => policyView(arn, i, this.policy(arn)) ?? []);
+  }
+}
+
 /** A finding for display; `full` adds the statements its evidence names (kept out of passing rows at scale). */
-function findingView(f: Finding, documents: Readonly<Record<string, unknown>>, full: boolean): FindingView {
+function findingView(f: Finding, documents: DocumentIndex, full: boolean): FindingView {
   const evidence = [...(f.evidence.when ?? []), ...(f.evidence.assertions ?? [])];
   return {
     status: f.status,
@@ -151,23 +214,24 @@ function waiverView(w: WaiverEvidence, resource: string): WaiverView {
   return { reason: w.reason, owner: w.owner, expires: w.expires, resource: w.resource ?? resource, setAside: w.status ?? 'unrecorded' };
 }
 
-function evidenceView(e: AssertionEvidence, documents: Readonly<Record<string, unknown>>, full: boolean): EvidenceView {
-  const policy = e.document === undefined ? undefined : (documents[e.document] as { policy?: unknown } | null | undefined)?.policy;
+function evidenceView(e: AssertionEvidence, documents: DocumentIndex, full: boolean): EvidenceView {
+  const position = documents.position(e.document);
   const details = (e.details ?? {}) as { closest?: { lacks?: readonly string[] }; request?: unknown };
   return {
     path: e.path,
     op: e.op,
     status: e.status,
     reason: e.reason,
-    statements: full ? statementViews(e.details, policy) : [],
+    statements: full ? statementViews(e.details, documents.policy(e.document), position) : [],
+    links: statementLinks(e.details, position),
     lacks: full ? (details.closest?.lacks ?? []) : [],
     request: full && details.request !== undefined ? JSON.stringify(details.request, null, 2) : null,
   };
 }
 
-function fixView(fix: NonNullable<Finding['fix']>, documents: Readonly<Record<string, unknown>>): FixView {
+function fixView(fix: NonNullable<Finding['fix']>, documents: DocumentIndex): FixView {
   const statement = fix.statement === undefined ? null : JSON.stringify(fix.statement, null, 2);
-  const current = fix.document === undefined ? undefined : (documents[fix.document] as { policy?: unknown } | null | undefined)?.policy;
+  const current = documents.policy(fix.document);
   return { summary: fix.summary, statement, command: fix.command ?? null, policy: mergedPolicy(current, fix.statement) };
 }
 

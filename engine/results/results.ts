@@ -14,8 +14,13 @@ export interface InputInfo {
   readonly collectedAt?: string;
   readonly collector?: { readonly name?: string; readonly version?: string };
   readonly regions?: readonly string[];
-  /** API calls that failed while the snapshot was collected: coverage is incomplete when there are any. */
-  readonly errors: readonly ApiError[];
+  /** API calls that failed while the snapshot was collected: coverage is incomplete unless another input covers each. */
+  readonly errors: readonly InputError[];
+}
+
+export interface InputError extends ApiError {
+  /** The input that holds what the failed call would have read (e.g. the key owner's own snapshot). */
+  readonly coveredBy?: string;
 }
 
 export interface PackInfo {
@@ -44,7 +49,7 @@ export interface Summary {
   readonly bySeverity: Readonly<Record<Severity, Readonly<Record<Status, number>>>>;
   /** Findings that make the run fail: status fail or error (and unknown, with failOnUnknown) at or above failOn. */
   readonly failing: number;
-  /** Inputs whose collection recorded API errors. */
+  /** Inputs whose collection recorded API errors that no other input covers. */
   readonly incompleteInputs: number;
 }
 
@@ -72,7 +77,7 @@ export function streamOf(document: ResultsDocument): ResultsStream {
   return { head, findings, tail: () => ({ documents, summary }) };
 }
 
-export function inputInfo(snapshot: LoadedSnapshot): InputInfo {
+export function inputInfo(snapshot: LoadedSnapshot, coveredBy: (error: ApiError) => string | undefined = () => undefined): InputInfo {
   const d = snapshot.document;
   return {
     path: snapshot.path,
@@ -83,7 +88,10 @@ export function inputInfo(snapshot: LoadedSnapshot): InputInfo {
     ...(d.collectedAt === undefined ? {} : { collectedAt: d.collectedAt }),
     ...(d.collector === undefined ? {} : { collector: d.collector }),
     ...(d.regions === undefined ? {} : { regions: d.regions }),
-    errors: d.errors ?? [],
+    errors: (d.errors ?? []).map((error) => {
+      const by = coveredBy(error);
+      return by === undefined ? error : { ...error, coveredBy: by };
+    }),
   };
 }
 
@@ -116,7 +124,7 @@ export class SummaryBuilder {
       byRule: this.byRule,
       bySeverity: this.bySeverity,
       failing: this.failing,
-      incompleteInputs: this.head.inputs.filter((i) => i.errors.length > 0).length,
+      incompleteInputs: this.head.inputs.filter((i) => i.errors.some((e) => e.coveredBy === undefined)).length,
     };
   }
 }

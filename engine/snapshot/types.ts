@@ -4,6 +4,8 @@ export interface ApiError {
   readonly operation: string;
   readonly code: string;
   readonly message: string;
+  /** The ARN the call was about (a key, an alias, a trail), when it was about one. */
+  readonly resource?: string;
 }
 
 /** A KMS key as a snapshot records it (see schemas/snapshot-v1.schema.json). */

@@ -14,7 +14,7 @@ const resultsSchema = compileSchemaValidator(JSON.parse(readFileSync(join(ROOT, 
 interface Results {
   findings: { ruleId: string; status: string; resource: { name?: string; id: string }; message: string }[];
   summary: { total: number; failing: number; byStatus: Record<string, number>; incompleteInputs: number };
-  inputs: { path: string; sha256: string }[];
+  inputs: { path: string; sha256: string; errors: { operation: string; coveredBy?: string }[] }[];
 }
 
 function statuses(results: Results): Record<string, string> {
@@ -61,11 +61,16 @@ describe('trailguard check on the examples', () => {
   it('judges the organisation pair together: the log-archive snapshot supplies the key policy', async () => {
     const alone = JSON.parse((await cli(['check', MEMBER])).stdout) as Results;
     expect(alone.summary.byStatus.unknown).toBe(6);
+    expect(alone.summary.incompleteInputs).toBe(1);
+    expect(alone.inputs[0]?.errors[0]?.coveredBy).toBeUndefined();
     const run = await cli(['check', MEMBER, ARCHIVE]);
     expect(run.code).toBe(0);
     const results = JSON.parse(run.stdout) as Results;
-    expect(results.summary).toMatchObject({ total: 10, byStatus: { pass: 10 } });
+    expect(results.summary).toMatchObject({ total: 10, byStatus: { pass: 10 }, incompleteInputs: 0 });
     expect(results.inputs.map((i) => i.path)).toEqual([MEMBER, ARCHIVE]);
+    // The member could not read the log-archive key's policy; the log-archive snapshot holds it, so nothing is missing.
+    expect(results.inputs[0]?.errors).toEqual([expect.objectContaining({ operation: 'GetKeyPolicy', coveredBy: ARCHIVE })]);
+    expect(run.stderr).toBe('trailguard: 10 findings (10 pass) for 5 rules on 2 snapshots; nothing failing\n');
   });
 });
 

@@ -21,7 +21,9 @@ describe('the HTML report', () => {
 
   it('shows the statement that blocked a request as JSON, and the filled-in fix', async () => {
     const html = await render('html', NON_COMPLIANT);
-    expect(html).toContain('Statement[4] (Sid &quot;DenyOutsideOrganization&quot;) — denies the request');
+    expect(html).toContain(
+      '<a href="#policy-3-statement-4">Statement[4] (Sid &quot;DenyOutsideOrganization&quot;)</a> — denies the request',
+    );
     expect(html).toContain('&quot;Sid&quot;: &quot;DenyOutsideOrganization&quot;');
     expect(html).toContain(
       'aws kms put-key-policy --region us-east-1 --key-id arn:aws:kms:us-east-1:222233334444:key/1d4b2f6a-0000-4000-8000-00000000a001',
@@ -36,8 +38,12 @@ describe('the HTML report', () => {
     expect(await render('html', COMPLIANT)).toContain('Coverage is complete');
   });
 
-  it('links only https references', async () => {
+  it('links only https references, and its own key-policy appendix', async () => {
     const html = await render('html', COMPLIANT);
-    for (const href of html.match(/href="[^"]*"/g) ?? []) expect(href).toMatch(/^href="https:\/\//);
+    const hrefs = html.match(/href="[^"]*"/g) ?? [];
+    for (const href of hrefs) expect(href).toMatch(/^href="(https:\/\/|#policy-\d+-statement-\d+")/);
+    // Every internal link lands on a statement of the appendix.
+    for (const [, anchor] of html.matchAll(/href="#([^"]+)"/g)) expect(html).toContain(`id="${anchor}"`);
+    expect(hrefs.filter((h) => h.startsWith('href="#'))).not.toHaveLength(0);
   });
 });
