@@ -91,6 +91,8 @@ export interface EvidenceView {
   readonly op: string;
   readonly status: string;
   readonly reason: string;
+  /** Whether the finding's message already says the reason (brief rows then show only the links). */
+  readonly inMessage: boolean;
   /** On findings that need attention: the statements the evidence names, with their JSON. */
   readonly statements: readonly StatementView[];
   /** On every finding: the same statements as links into the key-policy appendix. */
@@ -204,7 +206,7 @@ function findingView(f: Finding, documents: DocumentIndex, full: boolean): Findi
     account: f.resource.account,
     region: f.resource.region,
     message: f.message,
-    evidence: evidence.map((e) => evidenceView(e, documents, full)),
+    evidence: evidence.map((e) => evidenceView(e, f.message, documents, full)),
     fix: f.fix === undefined ? null : fixView(f.fix, documents),
     waiver: f.evidence.waiver === undefined ? null : waiverView(f.evidence.waiver, f.resource.id),
   };
@@ -214,7 +216,7 @@ function waiverView(w: WaiverEvidence, resource: string): WaiverView {
   return { reason: w.reason, owner: w.owner, expires: w.expires, resource: w.resource ?? resource, setAside: w.status ?? 'unrecorded' };
 }
 
-function evidenceView(e: AssertionEvidence, documents: DocumentIndex, full: boolean): EvidenceView {
+function evidenceView(e: AssertionEvidence, message: string, documents: DocumentIndex, full: boolean): EvidenceView {
   const position = documents.position(e.document);
   const details = (e.details ?? {}) as { closest?: { lacks?: readonly string[] }; request?: unknown };
   return {
@@ -222,6 +224,7 @@ function evidenceView(e: AssertionEvidence, documents: DocumentIndex, full: bool
     op: e.op,
     status: e.status,
     reason: e.reason,
+    inMessage: message.includes(e.reason),
     statements: full ? statementViews(e.details, documents.policy(e.document), position) : [],
     links: statementLinks(e.details, position),
     lacks: full ? (details.closest?.lacks ?? []) : [],
