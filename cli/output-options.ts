@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { TrailguardError } from '../engine/errors.js';
 import { readTextFile } from '../engine/read-input.js';
-import { customTemplateFormatter } from '../engine/render/format-template.js';
+import { checkTemplate, customTemplateFormatter } from '../engine/render/format-template.js';
 import { FORMATS } from '../engine/render/formats.js';
 import type { FormatOptions, Formatter } from '../engine/render/formatter.js';
 
@@ -26,6 +26,7 @@ export async function chooseFormatter(args: OutputArgs): Promise<{ formatter: Fo
   if (args.template !== undefined) {
     if (args.format !== undefined) throw usage('give either --format or --template, not both');
     const { text } = await readTextFile(args.template, 'template');
+    checkTemplate(text, args.template);
     return { formatter: customTemplateFormatter, options: { template: { source: text, file: args.template } } };
   }
   const name = args.format ?? 'json';

@@ -2,11 +2,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OPERATORS } from '../engine/operators/index.js';
+import { FORMATS } from '../engine/render/formats.js';
+import { HELPERS } from '../engine/render/handlebars-env.js';
 import { LOOKUPS } from '../engine/rules/lookups.js';
 import { ROOT } from './helpers/cli.js';
 
 const rulesDoc = readFileSync(join(ROOT, 'docs', 'rules.md'), 'utf8');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const templatesDoc = readFileSync(join(ROOT, 'docs', 'templates.md'), 'utf8');
 
 describe('documentation', () => {
   it.each([...OPERATORS.keys()])('docs/rules.md documents the operator %s under its own heading', (name) => {
@@ -15,6 +18,15 @@ describe('documentation', () => {
 
   it.each([...LOOKUPS.keys()])('docs/rules.md documents the lookup %s', (name) => {
     expect(rulesDoc).toContain(`**\`${name}\`**`);
+  });
+
+  it.each(Object.keys(HELPERS))('docs/templates.md documents the template helper %s under its own heading', (name) => {
+    expect(templatesDoc).toContain(`\n#### ${name}\n`);
+  });
+
+  it.each([...FORMATS.keys()])('docs/templates.md and the README list the format %s', (name) => {
+    expect(templatesDoc).toContain(`| \`${name}\` |`);
+    expect(readme).toMatch(new RegExp(`\`(--format )?${name}\``));
   });
 
   it('the README holds the two set-up commands that .ci/run relies on', () => {

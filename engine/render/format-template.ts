@@ -1,6 +1,6 @@
 import { TrailguardError } from '../errors.js';
 import type { Formatter } from './formatter.js';
-import { builtInTemplate, compileTemplate, HELPERS } from './handlebars-env.js';
+import { builtInTemplate, compileTemplate, HELPERS, type ParseErrorHash, precompileTemplate } from './handlebars-env.js';
 import { reportContext } from './report-model.js';
 
 /** Renders a report with a Handlebars template over the whole results (template formats need every finding). */
@@ -25,9 +25,29 @@ function templateFormatter(name: string, extension: string, file: string, descri
   };
 }
 
+/** Checks a user's template before any evaluation runs: a syntax error or unknown helper is reported at once. */
+export function checkTemplate(source: string, file: string): void {
+  try {
+    precompileTemplate(source);
+  } catch (error) {
+    throw templateError(error, file);
+  }
+}
+
 /** Handlebars reports its errors with a 1-based line and 0-based column; say them like a compiler. */
 function templateError(error: unknown, file: string): TrailguardError {
-  const e = error as { message?: string; lineNumber?: number; column?: number };
+  const e = error as { message?: string; lineNumber?: number; column?: number; hash?: ParseErrorHash };
+  if (e.hash?.loc !== undefined) {
+    const { loc, token, text, expected = [] } = e.hash;
+    const found = token === 'EOF' ? 'the end of the template' : JSON.stringify(text);
+    const problem = expected.some((t) => t.includes('OPEN_ENDBLOCK'))
+      ? `found ${found} where a block must be closed: a {{#…}} has no matching {{/…}}`
+      : `found ${found} where Handlebars expected ${expected.includes("'ID'") ? 'a field name or a value' : expected.map((t) => t.replaceAll("'", '')).join(', ')}`;
+    return new TrailguardError(
+      { code: 'template', file, line: loc.last_line, column: loc.last_column + 1, message: `template syntax error: ${problem}` },
+      { cause: error },
+    );
+  }
   let problem = (e.message ?? String(error)).replace(/ - \d+:\d+$/, '').split('\n')[0] ?? '';
   const helper = /unknown helper (\S+)/.exec(problem)?.[1];
   if (helper !== undefined) problem = `unknown helper ${JSON.stringify(helper)}: the helpers are ${Object.keys(HELPERS).join(', ')}`;

@@ -9,6 +9,22 @@ import { packagePath } from '../package-root.js';
  */
 const env = Handlebars.create();
 
+/** Where and why the template parser stopped: jison's hash, which Handlebars otherwise drops from its error. */
+export interface ParseErrorHash {
+  readonly text: string;
+  readonly token: string;
+  readonly loc?: { readonly last_line: number; readonly last_column: number };
+  readonly expected?: readonly string[];
+}
+
+// Keep the parser's location on the error, so a syntax error can be reported as file:line:col.
+(Handlebars as unknown as { Parser: { parseError: (message: string, hash: ParseErrorHash) => never } }).Parser.parseError = (
+  message,
+  hash,
+) => {
+  throw Object.assign(new Error(message), { hash });
+};
+
 // Characters that start emphasis, code, links, tables or strike-through inline; & < > become entities instead.
 const MARKDOWN_SPECIAL = /[\\`*_[\]|~]/g;
 const HTML_SPECIAL: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
@@ -45,9 +61,16 @@ for (const [name, helper] of Object.entries(HELPERS)) env.registerHelper(name, h
 
 const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
 
+const COMPILE_OPTIONS = { strict: true, knownHelpers, knownHelpersOnly: true } as const;
+
 /** Compiles a template source with the fixed helper list; unknown helpers are a compile error. */
 export function compileTemplate(source: string): Handlebars.TemplateDelegate {
-  return env.compile(source, { strict: true, knownHelpers, knownHelpersOnly: true });
+  return env.compile(source, COMPILE_OPTIONS);
+}
+
+/** Throws the error compiling would (syntax, unknown helper) now, rather than when the template first renders. */
+export function precompileTemplate(source: string): void {
+  env.precompile(source, COMPILE_OPTIONS);
 }
 
 const builtIn = new Map<string, Handlebars.TemplateDelegate>();

@@ -1,0 +1,121 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, tempDir } from '../helpers/cli.js';
+
+const NON_COMPLIANT = 'examples/non-compliant/snapshot.json';
+
+let dir: string;
+let results: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  results = join(dir, 'results.json');
+  const run = await cli(['check', NON_COMPLIANT, '--out', results, '--quiet']);
+  expect(run.code).toBe(1);
+});
+
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('trailguard render', () => {
+  it('re-renders saved results without the snapshots: JSON round-trips byte for byte, other formats agree with check', async () => {
+    const json = await cli(['render', results]);
+    expect(json.code).toBe(0);
+    expect(json.stdout).toBe(readFileSync(results, 'utf8'));
+
+    const saved = JSON.parse(readFileSync(results, 'utf8')) as { generatedAt: string; summary: { failing: number; total: number } };
+    const markdown = await cli(['render', results, '--format', 'markdown']);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toContain(`Generated ${saved.generatedAt} by trailguard`);
+    expect(markdown.stdout).toContain(`**${saved.summary.failing}** failing finding(s) of ${saved.summary.total}.`);
+  });
+
+  it('renders a custom template over the documented results JSON', async () => {
+    const template = write('ids.hbs', '{{#each findings}}{{#if (eq status "fail")}}{{ruleId}} {{resource.name}}\n{{/if}}{{/each}}');
+    const out = join(dir, 'ids.txt');
+    const run = await cli(['render', results, '--template', template, '--out', out]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(11);
+    expect(lines).toContain('cloudtrail-key-policy-decrypt root-only-decrypt');
+    expect(lines).toContain('cloudtrail-sse-kms default-sse-s3');
+  });
+
+  it('check takes the same --template', async () => {
+    const template = write('count.hbs', '{{summary.total}} findings, {{report.missing}} missing call(s)');
+    const run = await cli(['check', NON_COMPLIANT, '--template', template, '--quiet']);
+    expect(run.stdout).toBe('40 findings, 2 missing call(s)\n');
+    expect(run.code).toBe(1);
+  });
+
+  it.each([
+    [
+      'an unknown helper',
+      'line1\n  {{shout findings}}\n',
+      '{file}:2:3 template error: unknown helper "shout": the helpers are eq, md, fence, json, join, isHttps [template]',
+    ],
+    [
+      'a misspelt field (strict mode)',
+      '{{#each findings}}\n{{#if fix}}{{fix.sumary}}{{/if}}{{/each}}',
+      '{file}:2:14 template error: "sumary" is not a field of the data at this point (templates are strict; see docs/templates.md) [template]',
+    ],
+    [
+      'an unclosed block',
+      '{{#each findings}}{{ruleId}}',
+      '{file}:1:29 template syntax error: found the end of the template where a block must be closed: a {{#…}} has no matching {{/…}} [template]',
+    ],
+    [
+      'a syntax error',
+      'x\n  {{a b=}}',
+      '{file}:2:9 template syntax error: found "}}" where Handlebars expected a field name or a value [template]',
+    ],
+  ])('a template with %s: one located line, exit 2, nothing written', async (_, text, line) => {
+    const template = write(`bad-${readdirSync(dir).length}.hbs`, text);
+    const out = join(dir, 'never.txt');
+    const run = await cli(['render', results, '--template', template, '--out', out]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`${line.replace('{file}', template)}\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('bad results files: each problem located, exit 2', async () => {
+    const wrong = write('wrong.json', '{\n  "resultsVersion": 1,\n  "tool": 5\n}\n');
+    const run = await cli(['render', wrong, '--format', 'html']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')).toEqual([
+      `${wrong}:1:1 (document) is missing the required properties generatedAt, failOn, failOnUnknown, packs, rules, inputs, findings, documents, summary [results-schema]`,
+      `${wrong}:3:11 tool must be an object, found number 5 [results-schema]`,
+      '',
+    ]);
+
+    const broken = write('broken.json', '{\n  "resultsVersion": 1,\n  "tool": \n}\n');
+    expect((await cli(['render', broken])).stderr).toBe(`${broken}:4:1 invalid JSON: expected a value, found "}" [json-syntax]\n`);
+
+    const snapshot = await cli(['render', NON_COMPLIANT]);
+    expect(snapshot.code).toBe(2);
+    expect(snapshot.stderr).toContain(`${NON_COMPLIANT}:1:1 (document) is missing the required properties resultsVersion, tool,`);
+
+    const missing = await cli(['render', join(dir, 'nope.json')]);
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: `${join(dir, 'nope.json')}: results file not found: no such file [file-not-found]\n`,
+    });
+  });
+
+  it('usage errors: --format with --template, an unknown format, no results file', async () => {
+    const template = write('t.hbs', '{{summary.total}}');
+    expect(await cli(['render', results, '--format', 'csv', '--template', template])).toMatchObject({
+      code: 2,
+      stderr: 'trailguard: give either --format or --template, not both [usage]\n',
+    });
+    expect((await cli(['render', results, '--format', 'pdf'])).stderr).toBe(
+      'trailguard: unknown --format "pdf": expected one of json, markdown, html, sarif, junit, csv [usage]\n',
+    );
+    expect((await cli(['render'])).code).toBe(2);
+  });
+});
