@@ -5,10 +5,14 @@ import { type Browser, chromium } from 'playwright-core';
 export const CHROMIUM_REQUIRED = process.env.CI === 'true';
 export const CHROMIUM_INSTALL = 'apt-get update && apt-get install -y chromium';
 
-/** Debian's chromium (or TRAILGUARD_CHROMIUM), driven by playwright-core; undefined when none is installed. */
+/**
+ * Debian's chromium, driven by playwright-core; undefined when none is installed. TRAILGUARD_CHROMIUM, when set, is
+ * the only candidate (point it at another build, or at nothing to see how the suite behaves without one).
+ */
 export function chromiumPath(): string | undefined {
-  const candidates = [process.env.TRAILGUARD_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
+  const chosen = process.env.TRAILGUARD_CHROMIUM;
+  const candidates = chosen === undefined ? ['/usr/bin/chromium', '/usr/bin/chromium-browser'] : [chosen];
+  return candidates.find((path) => path !== '' && existsSync(path));
 }
 
 /** A headless Chromium with nothing running in the background (no network of its own, no updates, no GPU). */
