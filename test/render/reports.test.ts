@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
 import { COMPLIANT, NON_COMPLIANT, ORGANISATION, render } from './helpers.js';
 
 describe('report file snapshots', () => {
@@ -9,6 +12,14 @@ describe('report file snapshots', () => {
   ])('Markdown and HTML for the %s example', async (name, snapshots) => {
     await expect(await render('markdown', snapshots)).toMatchFileSnapshot(`__snapshots__/${name}.md`);
     await expect(await render('html', snapshots)).toMatchFileSnapshot(`__snapshots__/${name}.html`);
+  });
+});
+
+describe('the built-in templates', () => {
+  it.each(['report.html.hbs', 'report.md.hbs'])('%s prints nothing unescaped: no triple-stash', (file) => {
+    const source = readFileSync(join(ROOT, 'templates', file), 'utf8');
+    expect(source).not.toContain('{{{');
+    expect(source).not.toMatch(/\{\{&/);
   });
 });
 
