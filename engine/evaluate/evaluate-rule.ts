@@ -1,4 +1,5 @@
 import { parseArn } from '../arn.js';
+import { groupBy } from '../group-by.js';
 import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../model.js';
 import type { BindingOutcome, CompiledFix, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
 import type { Template } from '../rules/template.js';
@@ -35,8 +36,7 @@ export type Documents = Map<string, unknown>;
  * once, and a binding several rules define alike (the trail's key, say) is computed once per resource.
  */
 export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet, documents: Documents = new Map()): Generator<Finding> {
-  const groups = new Map<string, CompiledRule[]>();
-  for (const rule of rules) groups.set(rule.resourcesSignature, [...(groups.get(rule.resourcesSignature) ?? []), rule]);
+  const groups = groupBy(rules, (rule) => rule.resourcesSignature);
   for (const group of groups.values()) {
     for (const resource of selectResources(group[0] as CompiledRule, set)) {
       const shared = new Map<string, BindingOutcome>();

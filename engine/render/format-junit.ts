@@ -1,4 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
+import { groupBy } from '../group-by.js';
 import type { Finding } from '../model.js';
 import type { Formatter } from './formatter.js';
 
@@ -13,8 +14,9 @@ export const junitFormatter: Formatter = {
   description: 'JUnit XML, one test case per finding',
   *format(results) {
     const failOnUnknown = results.head.failOnUnknown;
+    // Every rule gets a suite, in the pack's order, even when it produced no finding.
     const byRule = new Map<string, Finding[]>(results.head.rules.map((r) => [r.id, []]));
-    for (const f of results.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+    for (const [ruleId, list] of groupBy(results.findings, (f) => f.ruleId)) byRule.set(ruleId, list);
     const count = (list: readonly Finding[], test: (f: Finding) => boolean) => list.filter(test).length;
     const failed = (f: Finding) => f.status === 'fail' || (failOnUnknown && f.status === 'unknown');
     const skipped = (f: Finding) => f.status === 'skip' || f.status === 'waived' || (!failOnUnknown && f.status === 'unknown');

@@ -1,3 +1,4 @@
+import { groupBy } from '../group-by.js';
 import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../model.js';
 import type { ResultsDocument } from '../results/results.js';
 import { type PolicyView, policyView, type StatementLink, type StatementView, statementLinks, statementViews } from './statement-views.js';
@@ -114,8 +115,7 @@ const ATTENTION: ReadonlySet<Status> = new Set(['fail', 'error', 'unknown']);
 const ORDER = new Map(STATUSES.map((s, i) => [s, i]));
 
 export function reportContext(results: ResultsDocument): ReportContext {
-  const byRule = new Map<string, Finding[]>();
-  for (const f of results.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  const byRule = groupBy(results.findings, (f) => f.ruleId);
   const documents = new DocumentIndex(results.documents);
   const view = (full: boolean) => (f: Finding) => findingView(f, documents, full);
   const count = (counts: Readonly<Record<Status, number>> | undefined) =>
@@ -217,7 +217,7 @@ function waiverView(w: WaiverEvidence, resource: string): WaiverView {
 }
 
 function evidenceView(e: AssertionEvidence, message: string, documents: DocumentIndex, full: boolean): EvidenceView {
-  const position = documents.position(e.document);
+  const links = statementLinks(e.details, documents.position(e.document));
   const details = (e.details ?? {}) as { closest?: { lacks?: readonly string[] }; request?: unknown };
   return {
     path: e.path,
@@ -225,8 +225,8 @@ function evidenceView(e: AssertionEvidence, message: string, documents: Document
     status: e.status,
     reason: e.reason,
     inMessage: message.includes(e.reason),
-    statements: full ? statementViews(e.details, documents.policy(e.document), position) : [],
-    links: statementLinks(e.details, position),
+    statements: full ? statementViews(links, documents.policy(e.document)) : [],
+    links,
     lacks: full ? (details.closest?.lacks ?? []) : [],
     request: full && details.request !== undefined ? JSON.stringify(details.request, null, 2) : null,
   };

@@ -77,10 +77,10 @@ export function statementLinks(details: unknown, position: number | undefined): 
   return [...byIndex.values()];
 }
 
-/** The named statements with their JSON from the key policy the results carry. */
-export function statementViews(details: unknown, policy: unknown, position: number | undefined): StatementView[] {
+/** Linked statements with their JSON from the key policy the results carry. */
+export function statementViews(links: readonly StatementLink[], policy: unknown): StatementView[] {
   const statements = statementsOf(policy);
-  return statementLinks(details, position).map((link) => ({ ...link, source: JSON.stringify(statements[link.index] ?? null, null, 2) }));
+  return links.map((link) => ({ ...link, source: JSON.stringify(statements[link.index] ?? null, null, 2) }));
 }
 
 /** A document's policy for the appendix; undefined when it has none. */

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { combineErrors, type Diagnostic, TrailguardError } from '../errors.js';
+import { groupBy } from '../group-by.js';
 import { packagePath } from '../package-root.js';
 import { readTextFile } from '../read-input.js';
 import { compileRule } from './compile-rule.js';
@@ -114,9 +115,7 @@ async function packMetadata(folder: string, diagnostics: Diagnostic[]): Promise<
 }
 
 function duplicateIds(rules: readonly CompiledRule[]): Diagnostic[] {
-  const byId = new Map<string, CompiledRule[]>();
-  for (const rule of rules) byId.set(rule.info.id, [...(byId.get(rule.info.id) ?? []), rule]);
-  return [...byId.values()]
+  return [...groupBy(rules, (rule) => rule.info.id).values()]
     .filter((list) => list.length > 1)
     .flatMap((list) =>
       list.map((rule) => ({
