@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Finding } from '../model.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
-import type { Formatter } from './formatter.js';
+import { evidenceItems, evidenceLine, type Formatter } from './formatter.js';
 
 const COLUMNS = [
   'status',
@@ -42,7 +42,7 @@ export const csvFormatter: Formatter = {
 };
 
 function row(f: Finding, rule: RuleInfo | undefined, generatedAt: string): string[] {
-  const evidence = [...(f.evidence.when ?? []), ...(f.evidence.assertions ?? [])].map((e) => `${e.path} ${e.op} ${e.status}: ${e.reason}`);
+  const evidence = evidenceItems(f).map(evidenceLine);
   return [
     f.status,
     f.severity,

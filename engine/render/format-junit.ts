@@ -1,7 +1,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { groupBy } from '../group-by.js';
 import type { Finding } from '../model.js';
-import type { Formatter } from './formatter.js';
+import { evidenceItems, evidenceLine, type Formatter } from './formatter.js';
 
 /**
  * JUnit XML for CI test reports: a test suite per rule, a test case per finding. fail findings are failures, error
@@ -48,10 +48,7 @@ export const junitFormatter: Formatter = {
 };
 
 function testcase(f: Finding, failed: boolean, skipped: boolean) {
-  const body = [
-    f.message,
-    ...(f.evidence.assertions ?? f.evidence.when ?? []).map((e) => `${e.path} ${e.op} ${e.status}: ${e.reason}`),
-  ].join('\n');
+  const body = [f.message, ...evidenceItems(f).map(evidenceLine)].join('\n');
   const detail = failed
     ? { failure: { '@_message': f.message, '@_type': f.status, '#text': body } }
     : f.status === 'error'

@@ -1,3 +1,4 @@
+import type { AssertionEvidence, Finding } from '../model.js';
 import type { ResultsStream } from '../results/results.js';
 
 /** Options every formatter receives. */
@@ -15,4 +16,14 @@ export interface Formatter {
   readonly extension: string;
   readonly description: string;
   format(results: ResultsStream, options: FormatOptions): Iterable<string>;
+}
+
+/** A finding's evidence items: the `when` conditions (when the rule did not apply), then the assertions. */
+export function evidenceItems(f: Finding): readonly AssertionEvidence[] {
+  return [...(f.evidence.when ?? []), ...(f.evidence.assertions ?? [])];
+}
+
+/** One evidence item as a line of plain text, for the formats without structure (CSV, JUnit). */
+export function evidenceLine(e: AssertionEvidence): string {
+  return `${e.path} ${e.op} ${e.status}: ${e.reason}`;
 }

@@ -1,6 +1,7 @@
 import { groupBy } from '../group-by.js';
 import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../model.js';
 import type { ResultsDocument } from '../results/results.js';
+import { evidenceItems } from './formatter.js';
 import { type PolicyView, policyView, type StatementLink, type StatementView, statementLinks, statementViews } from './statement-views.js';
 
 /**
@@ -197,7 +198,7 @@ class DocumentIndex {
 
 /** A finding for display; `full` adds the statements its evidence names (kept out of passing rows at scale). */
 function findingView(f: Finding, documents: DocumentIndex, full: boolean): FindingView {
-  const evidence = [...(f.evidence.when ?? []), ...(f.evidence.assertions ?? [])];
+  const evidence = evidenceItems(f);
   return {
     status: f.status,
     ruleId: f.ruleId,
