@@ -10,6 +10,7 @@ export interface CheckArgs extends OutputArgs {
   readonly snapshots: readonly string[];
   readonly rules: readonly string[];
   readonly builtin: boolean;
+  readonly params: string | undefined;
   readonly failOn: string;
   readonly failOnUnknown: boolean;
   readonly quiet: boolean;
@@ -23,6 +24,10 @@ export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
       type: 'boolean',
       default: true,
       describe: 'run the built-in cis-cloudtrail-kms pack (--no-builtin: only --rules)',
+    })
+    .option('params', {
+      type: 'string',
+      describe: 'a YAML file of rule parameter values: { <rule-id>: { <param>: value } } (over pack.yaml and defaults)',
     })
     .option('fail-on', {
       type: 'string',
@@ -53,6 +58,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     snapshots: args.snapshots,
     rules: args.rules,
     builtIn: args.builtin,
+    params: args.params,
     failOn: args.failOn as Severity,
     failOnUnknown: args.failOnUnknown,
   });

@@ -17,6 +17,8 @@ export interface CheckRequest {
   readonly rules?: readonly string[];
   /** Run the built-in pack too (default: only when no other pack is given). */
   readonly builtIn?: boolean;
+  /** A YAML file of rule parameter values (`{ <rule-id>: { <param>: value } }`). */
+  readonly params?: string | undefined;
   readonly failOn?: Severity;
   readonly failOnUnknown?: boolean;
   readonly now?: Date;
@@ -37,7 +39,10 @@ export interface PreparedCheck {
 export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck> {
   const extra = request.rules ?? [];
   const packPaths = [...((request.builtIn ?? extra.length === 0) ? [BUILTIN_PACK_DIR] : []), ...extra];
-  const [snapshots, packs] = await Promise.allSettled([loadSnapshots(request.snapshots), loadRulePacks(packPaths)]);
+  const [snapshots, packs] = await Promise.allSettled([
+    loadSnapshots(request.snapshots),
+    loadRulePacks(packPaths, { params: request.params }),
+  ]);
   const failure = combineErrors([snapshots, packs].flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
   if (failure !== undefined) throw failure;
   const loaded = (snapshots as PromiseFulfilledResult<Awaited<ReturnType<typeof loadSnapshots>>>).value;

@@ -4,6 +4,7 @@ import { loadSchemaValidator, type SchemaValidator } from '../schema-validation.
 import { compileAssertion, withVerdict } from './compile-assertion.js';
 import { compileBinding } from './compile-binding.js';
 import type { CompiledAssertion, CompiledBinding, CompiledFix, CompiledRule, RuleInfo } from './compiled-rule.js';
+import { type ParamOverride, resolveParams, substituteParams } from './params.js';
 import { BUILTIN_ROOTS, isObject, RuleCompiler } from './rule-compiler.js';
 import type { Template } from './template.js';
 import type { YamlSource } from './yaml-source.js';
@@ -16,12 +17,20 @@ const MESSAGE_STATUSES: readonly Status[] = ['pass', 'fail', 'unknown', 'skip', 
  * Validates a parsed rule file against the rule schema and compiles it: paths, bindings, operators, templates.
  * Returns the rule, or every problem found with its line and column.
  */
-export function compileRule(source: YamlSource, pack: string): { rule?: CompiledRule; diagnostics: RuleCompiler['diagnostics'] } {
+export function compileRule(
+  source: YamlSource,
+  pack: string,
+  overrides?: ReadonlyMap<string, ParamOverride>,
+): { rule?: CompiledRule; diagnostics: RuleCompiler['diagnostics'] } {
   const compiler = new RuleCompiler(source);
-  const raw = source.data;
   ruleSchema ??= loadSchemaValidator('rule-v1.schema.json');
-  for (const p of ruleSchema.validate(raw)) compiler.error('rule-schema', p.pointer, p.message, p.atKey);
-  if (!isObject(raw)) return { diagnostics: compiler.diagnostics };
+  for (const p of ruleSchema.validate(source.data)) compiler.error('rule-schema', p.pointer, p.message, p.atKey);
+  if (!isObject(source.data)) return { diagnostics: compiler.diagnostics };
+  const before = compiler.diagnostics.length;
+  const params = resolveParams(compiler, source.data.params, overrides);
+  const raw = compiler.diagnostics.length > before ? undefined : substituteParams(compiler, source.data, params);
+  // A parameter without a value would make every place that reads it a problem of its own: report it alone.
+  if (raw === undefined || compiler.diagnostics.length > before) return { diagnostics: compiler.diagnostics };
 
   const expectedId = basename(source.file).replace(/\.ya?ml$/, '');
   if (typeof raw.id === 'string' && raw.id !== expectedId) {
@@ -48,7 +57,7 @@ export function compileRule(source: YamlSource, pack: string): { rule?: Compiled
   if (compiler.diagnostics.length > 0 || resources === undefined) return { diagnostics: compiler.diagnostics };
   return {
     rule: {
-      info: ruleInfo(raw, pack),
+      info: ruleInfo(raw, pack, params),
       file: source.file,
       idAt: source.locate('/id'),
       resourcesSignature: JSON.stringify(raw.resources),
@@ -131,7 +140,7 @@ function compileDeep(
   return () => value;
 }
 
-function ruleInfo(raw: Record<string, unknown>, pack: string): RuleInfo {
+function ruleInfo(raw: Record<string, unknown>, pack: string, params: Readonly<Record<string, unknown>>): RuleInfo {
   const text = (key: string) => (typeof raw[key] === 'string' ? { [key]: raw[key] as string } : {});
   const strings = (key: string) => (Array.isArray(raw[key]) ? (raw[key] as string[]) : []);
   return {
@@ -146,5 +155,6 @@ function ruleInfo(raw: Record<string, unknown>, pack: string): RuleInfo {
     references: strings('references'),
     controls: isObject(raw.controls) ? raw.controls : {},
     tags: strings('tags'),
+    ...(Object.keys(params).length === 0 ? {} : { params: { ...params } }),
   };
 }

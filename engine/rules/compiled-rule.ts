@@ -63,6 +63,8 @@ export interface RuleInfo {
   readonly references: readonly string[];
   readonly controls: Readonly<Record<string, unknown>>;
   readonly tags: readonly string[];
+  /** The values of the rule's parameters in this run. */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 export interface CompiledRule {

@@ -6,6 +6,7 @@ import { packagePath } from '../package-root.js';
 import { readTextFile } from '../read-input.js';
 import { compileRule } from './compile-rule.js';
 import type { CompiledRule } from './compiled-rule.js';
+import { mergeOverrides, type ParamOverrides, readOverrides } from './params.js';
 import { isObject } from './rule-compiler.js';
 import { parseYaml } from './yaml-source.js';
 
@@ -29,23 +30,60 @@ function isRuleFile(name: string): boolean {
  * Loads rule packs (folders of rule files, or single rule files). Every problem in every file is collected —
  * YAML syntax, schema, operators, paths, duplicate ids — sorted, and thrown together.
  */
-export async function loadRulePacks(paths: readonly string[]): Promise<RulePack[]> {
+export async function loadRulePacks(paths: readonly string[], options: LoadOptions = {}): Promise<RulePack[]> {
   const diagnostics: Diagnostic[] = [];
   const packs: RulePack[] = [];
   const errors: unknown[] = [];
-  for (const path of paths) {
+  let fileOverrides: ParamOverrides = new Map();
+  if (options.params !== undefined) {
     try {
-      packs.push(await loadPack(path, diagnostics));
+      fileOverrides = await readParamsFile(options.params, diagnostics);
     } catch (error) {
       errors.push(error);
     }
   }
-  const failure = combineErrors(errors, [...diagnostics, ...duplicateIds(packs.flatMap((p) => p.rules))]);
+  const ids = new Set<string>();
+  for (const path of paths) {
+    try {
+      packs.push(await loadPack(path, diagnostics, fileOverrides, ids));
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  const rules = packs.flatMap((p) => p.rules);
+  const failure = combineErrors(errors, [...diagnostics, ...duplicateIds(rules), ...unknownRules(fileOverrides, ids, 'the params file')]);
   if (failure !== undefined) throw failure;
   return packs;
 }
 
-async function loadPack(path: string, diagnostics: Diagnostic[]): Promise<RulePack> {
+export interface LoadOptions {
+  /** A YAML file of parameter values, `{ <rule-id>: { <param>: value } }`, overriding defaults and pack.yaml. */
+  readonly params?: string | undefined;
+}
+
+async function readParamsFile(file: string, diagnostics: Diagnostic[]): Promise<ParamOverrides> {
+  const parsed = parseYaml(displayName(file), (await readTextFile(file, 'params file')).text);
+  diagnostics.push(...parsed.diagnostics);
+  if (parsed.source === undefined) return new Map();
+  return readOverrides(parsed.source, parsed.source.data ?? {}, '', diagnostics);
+}
+
+/** Overrides that name a rule no pack loaded: a misspelt id would otherwise be ignored without a word. */
+function unknownRules(overrides: ParamOverrides, ids: ReadonlySet<string>, where: string): Diagnostic[] {
+  return [...overrides].flatMap(([ruleId, values]) => {
+    const first = values.values().next().value;
+    if (ids.has(ruleId) || first === undefined) return [];
+    return [
+      {
+        code: 'rule-schema' as const,
+        ...first.at,
+        message: `${where} sets parameters of ${JSON.stringify(ruleId)}, which is not a loaded rule`,
+      },
+    ];
+  });
+}
+
+async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: ParamOverrides, seen: Set<string>): Promise<RulePack> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new TrailguardError(
       {
@@ -62,16 +100,23 @@ async function loadPack(path: string, diagnostics: Diagnostic[]): Promise<RulePa
   const source = path === BUILTIN_PACK_DIR ? 'built-in' : path;
   const name = meta.name ?? basename(folder);
   const rules: CompiledRule[] = [];
+  const packIds = new Set<string>();
   for (const file of files) {
     const shown = displayName(file);
     const { text } = await readTextFile(file, 'rule file');
     const parsed = parseYaml(shown, text);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.source === undefined) continue;
-    const compiled = compileRule(parsed.source, name);
+    const data = parsed.source.data;
+    const id = isObject(data) && typeof data.id === 'string' ? data.id : '';
+    seen.add(id);
+    packIds.add(id);
+    const overrides = mergeOverrides(meta.params, fileOverrides).get(id);
+    const compiled = compileRule(parsed.source, name, overrides);
     diagnostics.push(...compiled.diagnostics);
     if (compiled.rule !== undefined) rules.push(compiled.rule);
   }
+  diagnostics.push(...unknownRules(meta.params, packIds, 'pack.yaml'));
   if (files.length === 0) diagnostics.push({ code: 'no-rules', file: path, message: 'the rule pack holds no rule files (*.yaml)' });
   return { name, version: meta.version ?? 'unversioned', source, rules };
 }
@@ -89,6 +134,7 @@ interface PackMetadata {
   name?: string;
   version?: string;
   order: readonly string[];
+  params: ParamOverrides;
 }
 
 async function packMetadata(folder: string, diagnostics: Diagnostic[]): Promise<PackMetadata> {
@@ -97,13 +143,16 @@ async function packMetadata(folder: string, diagnostics: Diagnostic[]): Promise<
     () => true,
     () => false,
   );
-  if (!exists) return { order: [] };
+  if (!exists) return { order: [], params: new Map() };
   const shown = displayName(file);
   const parsed = parseYaml(shown, (await readTextFile(file, 'pack file')).text);
   diagnostics.push(...parsed.diagnostics);
   const data = parsed.source?.data;
-  if (parsed.source === undefined || !isObject(data)) return { order: [] };
-  const out: PackMetadata = { order: Array.isArray(data.rules) ? data.rules.map(String) : [] };
+  if (parsed.source === undefined || !isObject(data)) return { order: [], params: new Map() };
+  const out: PackMetadata = {
+    order: Array.isArray(data.rules) ? data.rules.map(String) : [],
+    params: readOverrides(parsed.source, data.params, '/params', diagnostics),
+  };
   for (const key of ['name', 'version'] as const) {
     if (typeof data[key] === 'string') out[key] = data[key] as string;
     else

@@ -95,3 +95,53 @@ describe('loading rule packs', () => {
     expect(await problems({ 'notes.txt': 'x' })).toEqual(['undefined:undefined the rule pack holds no rule files (*.yaml) [no-rules]']);
   });
 });
+
+describe('rule parameters', () => {
+  const rule = (params: string, assert = 'assert: [{ path: $.S3BucketName, op: in, values: "{{params.buckets}}" }]\n') =>
+    `id: r\n${head}params:\n${params}${assert}message: "{{resource.S3BucketName}} not in {{params.buckets}}"\n`;
+  const declared = '  buckets: { type: array, default: [logs-a] }\n';
+
+  async function load(files: Record<string, string>, paramsFile?: string) {
+    const dir = join(tempDir(), 'pack');
+    mkdirSync(dir);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    let params: string | undefined;
+    if (paramsFile !== undefined) {
+      params = join(dir, '..', 'params.yaml');
+      writeFileSync(params, paramsFile);
+    }
+    return loadRulePacks([dir], { params });
+  }
+
+  it('a default is substituted whole (a list stays a list) and recorded in the rule info', async () => {
+    const [pack] = await load({ 'r.yaml': rule(declared) });
+    expect(pack?.rules[0]?.info.params).toEqual({ buckets: ['logs-a'] });
+  });
+
+  it('pack.yaml overrides the default, and a params file overrides pack.yaml', async () => {
+    const packYaml = 'name: p\nversion: 1.0.0\nparams:\n  r:\n    buckets: [from-pack]\n';
+    const [fromPack] = await load({ 'r.yaml': rule(declared), 'pack.yaml': packYaml });
+    expect(fromPack?.rules[0]?.info.params).toEqual({ buckets: ['from-pack'] });
+    const [fromFile] = await load({ 'r.yaml': rule(declared), 'pack.yaml': packYaml }, 'r:\n  buckets: [from-file]\n');
+    expect(fromFile?.rules[0]?.info.params).toEqual({ buckets: ['from-file'] });
+  });
+
+  it('reports a parameter without a value, a wrong type, an undeclared one and an unknown rule, where they are written', async () => {
+    await expect(load({ 'r.yaml': rule('  buckets: { type: array }\n') })).rejects.toThrow(
+      /r\.yaml:6:3 parameter buckets has no default and no value is given: set it under params\.r in pack\.yaml or a --params file \[rule-schema\]/,
+    );
+    const error = await load({ 'r.yaml': rule(declared) }, 'r:\n  buckets: logs-b\n  bucket: [x]\nq:\n  x: 1\n').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrailguardError);
+    expect((error as TrailguardError).diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
+      '2:12 parameter buckets of r must be an array, found string "logs-b"',
+      '3:11 r has no parameter "bucket": it declares buckets',
+      '5:6 the params file sets parameters of "q", which is not a loaded rule',
+    ]);
+  });
+
+  it('a reference to an undeclared parameter is reported at the reference', async () => {
+    expect(await problems({ 'r.yaml': rule(declared, 'assert: [{ path: $.Name, op: equals, value: "{{params.bucket}}" }]\n') })).toEqual([
+      '7:45 {{params.bucket}} names a parameter the rule does not declare under params [unknown-binding]',
+    ]);
+  });
+});
