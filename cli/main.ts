@@ -7,6 +7,8 @@ import { TOOL_VERSION } from '../engine/run-check.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
 import { type RenderArgs, renderBuilder, runRender } from './render-command.js';
+import { runTest, type TestArgs, testBuilder } from './test-command.js';
+import { runValidate, type ValidateArgs, validateBuilder } from './validate-command.js';
 import { activeTemps } from './write-output.js';
 
 /** Exit codes: 0 nothing failing, 1 failing findings, 2 bad usage or bad input. */
@@ -42,8 +44,24 @@ async function main(argv: readonly string[]): Promise<number> {
         code = await runRender(args);
       },
     )
+    .command<ValidateArgs>(
+      'validate [paths..]',
+      'check rule packs (rules, pack.yaml, rule tests) and report every problem with file:line:col',
+      (y) => validateBuilder(y),
+      async (args) => {
+        code = await runValidate(args);
+      },
+    )
+    .command<TestArgs>(
+      'test [paths..]',
+      'run the tests beside each rule (<rule-id>.tests.yaml) and report what they covered',
+      (y) => testBuilder(y),
+      async (args) => {
+        code = await runTest(args);
+      },
+    )
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-    .demandCommand(1, 'give a command: collect, check or render')
+    .demandCommand(1, 'give a command: collect, check, render, validate, test or explain')
     .strict()
     .version(TOOL_VERSION)
     .help()

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'template'
   | 'regex'
   | 'no-rules'
+  | 'rule-tests'
+  | 'waivers'
   | 'results-schema'
   | 'usage'
   | 'credentials'

@@ -46,10 +46,35 @@ function makeAjv(allErrors: boolean): Ajv {
   return ajv;
 }
 
+/**
+ * When a value fails every branch of an anyOf/oneOf, a branch that failed only on the value's type or enum says
+ * little if another branch took the value's shape and failed deeper: the deeper branch's errors are the ones to show.
+ */
+function withoutShallowBranches(errors: readonly ErrorObject[]): readonly ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') continue;
+    const branches = new Map<string, ErrorObject[]>();
+    for (const o of errors) {
+      if (!o.schemaPath.startsWith(`${e.schemaPath}/`)) continue;
+      const branch = o.schemaPath.slice(e.schemaPath.length + 1).split('/')[0] as string;
+      branches.set(branch, [...(branches.get(branch) ?? []), o]);
+    }
+    const shallow = (list: readonly ErrorObject[]) =>
+      list.every((o) => o.instancePath === e.instancePath && ['type', 'enum', 'const'].includes(o.keyword));
+    const lists = [...branches.values()];
+    const typeOnly = (list: readonly ErrorObject[]) => list.every((o) => o.keyword === 'type');
+    // A branch that took the value's shape explains more than one that wanted another type.
+    const worse = lists.some((l) => !shallow(l)) ? shallow : lists.some((l) => !typeOnly(l)) ? typeOnly : undefined;
+    if (worse !== undefined) for (const l of lists) if (worse(l)) for (const o of l) dropped.add(o);
+  }
+  return dropped.size === 0 ? errors : errors.filter((e) => !dropped.has(e));
+}
+
 /** Turns ajv errors into sentences that say what was expected and what was found, one per place. */
 export function describeErrors(errors: readonly ErrorObject[], data: unknown, base = ''): SchemaProblem[] {
   // oneOf/anyOf report every branch; keep the branch errors and drop the summary when branches explain it.
-  const kept = errors.filter(
+  const kept = withoutShallowBranches(errors).filter(
     (e) =>
       !(
         (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'propertyNames') &&

@@ -8,7 +8,7 @@ import { compileRule } from './compile-rule.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { mergeOverrides, type ParamOverrides, readOverrides } from './params.js';
 import { isObject } from './rule-compiler.js';
-import { parseYaml } from './yaml-source.js';
+import { parseYaml, type YamlSource } from './yaml-source.js';
 
 /** A set of rules loaded from one folder (or file), with the name and version the results record. */
 export interface RulePack {
@@ -17,6 +17,13 @@ export interface RulePack {
   /** `built-in`, or the path it was loaded from. */
   readonly source: string;
   readonly rules: readonly CompiledRule[];
+  /** The folder the pack's files are in (its rule tests are found there). */
+  readonly folder: string;
+  /**
+   * One of the pack's rules compiled again with further parameter values (a rule test's), which win over pack.yaml
+   * and the params file. Throws the problems when the values do not fit the rule.
+   */
+  withParams(ruleId: string, extra: ParamOverrides): CompiledRule;
 }
 
 export const BUILTIN_PACK_DIR = packagePath('rules', 'cis-cloudtrail-kms');
@@ -101,6 +108,7 @@ async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: 
   const name = meta.name ?? basename(folder);
   const rules: CompiledRule[] = [];
   const packIds = new Set<string>();
+  const sources = new Map<string, YamlSource>();
   for (const file of files) {
     const shown = displayName(file);
     const { text } = await readTextFile(file, 'rule file');
@@ -111,6 +119,7 @@ async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: 
     const id = isObject(data) && typeof data.id === 'string' ? data.id : '';
     seen.add(id);
     packIds.add(id);
+    sources.set(id, parsed.source);
     const overrides = mergeOverrides(meta.params, fileOverrides).get(id);
     const compiled = compileRule(parsed.source, name, overrides);
     diagnostics.push(...compiled.diagnostics);
@@ -118,7 +127,14 @@ async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: 
   }
   diagnostics.push(...unknownRules(meta.params, packIds, 'pack.yaml'));
   if (files.length === 0) diagnostics.push({ code: 'no-rules', file: path, message: 'the rule pack holds no rule files (*.yaml)' });
-  return { name, version: meta.version ?? 'unversioned', source, rules };
+  const withParams = (ruleId: string, extra: ParamOverrides): CompiledRule => {
+    const ruleSource = sources.get(ruleId);
+    if (ruleSource === undefined) throw new Error(`no rule ${ruleId} in pack ${name}`);
+    const compiled = compileRule(ruleSource, name, mergeOverrides(meta.params, fileOverrides, extra).get(ruleId));
+    if (compiled.rule === undefined) throw new TrailguardError(compiled.diagnostics);
+    return compiled.rule;
+  };
+  return { name, version: meta.version ?? 'unversioned', source, rules, folder, withParams };
 }
 
 /** Rule files in the order pack.yaml lists their ids, then the rest by name. */

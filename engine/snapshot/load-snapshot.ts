@@ -15,32 +15,50 @@ let validator: SchemaValidator | undefined;
 export async function loadSnapshot(path: string): Promise<LoadedSnapshot> {
   const { text, sha256 } = await readTextFile(path, 'snapshot');
   const data = parseJson(text, path);
-  checkVersion(data, text, path);
+  return snapshotFromData(data, { path, sha256, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) });
+}
+
+/** Where a snapshot's data came from, and how to find a JSON Pointer into it in its file. */
+export interface SnapshotOrigin {
+  readonly path: string;
+  readonly sha256: string;
+  /** The file that holds the data (its path is also the snapshot's name), when it is not `path` itself. */
+  readonly file?: string;
+  locate(pointer: string, atKey?: boolean): { line: number; column: number };
+}
+
+/**
+ * Validates parsed snapshot data (a file's, or a fragment written inline in a rule test) and parses its key
+ * policy strings; problems are located through `origin`.
+ */
+export function snapshotFromData(data: unknown, origin: SnapshotOrigin): LoadedSnapshot {
+  const file = origin.file ?? origin.path;
+  checkVersion(data, origin, file);
   validator ??= loadSchemaValidator('snapshot-v1.schema.json');
   const problems = validator.validate(data);
   if (problems.length > 0) {
     throw new TrailguardError(
-      problems.map((p) => ({ code: 'snapshot-schema', file: path, ...locateInJson(text, p.pointer, p.atKey), message: p.message })),
+      problems.map((p) => ({ code: 'snapshot-schema', file, ...origin.locate(p.pointer, p.atKey), message: p.message })),
     );
   }
   const document = data as SnapshotDocument;
-  parsePolicyStrings(document, text, path);
-  return { path, sha256, document };
+  parsePolicyStrings(document, origin, file);
+  return { path: origin.path, sha256: origin.sha256, document };
 }
 
-function checkVersion(data: unknown, text: string, path: string): void {
+function checkVersion(data: unknown, origin: SnapshotOrigin, path: string): void {
   if (data === null || typeof data !== 'object' || Array.isArray(data) || !Object.hasOwn(data, 'schemaVersion')) return;
   const version = (data as { schemaVersion: unknown }).schemaVersion;
   if (version === SNAPSHOT_SCHEMA_VERSION) return;
   throw new TrailguardError({
     code: 'snapshot-version',
     file: path,
-    ...locateInJson(text, '/schemaVersion'),
+    ...origin.locate('/schemaVersion'),
     message: `unknown snapshot schemaVersion ${JSON.stringify(version)}: this trailguard reads schema version ${SNAPSHOT_SCHEMA_VERSION}`,
   });
 }
 
-function parsePolicyStrings(document: SnapshotDocument, text: string, path: string): void {
+function parsePolicyStrings(document: SnapshotDocument, origin: SnapshotOrigin, path: string): void {
   const problems: Diagnostic[] = [];
   for (const [arn, entry] of Object.entries(document.keys)) {
     if (typeof entry.policy !== 'string') continue;
@@ -53,7 +71,7 @@ function parsePolicyStrings(document: SnapshotDocument, text: string, path: stri
       problems.push({
         code: 'snapshot-policy',
         file: path,
-        ...locateInJson(text, pointer),
+        ...origin.locate(pointer),
         message: `${displayPath(pointer)} must be a JSON policy document (object), as GetKeyPolicy returns it: ${(error as Error).message}`,
       });
     }

@@ -1,0 +1,36 @@
+import type { Argv } from 'yargs';
+import { combineErrors } from '../engine/errors.js';
+import { BUILTIN_PACK_DIR, loadRulePacks } from '../engine/rules/load-rules.js';
+import { loadPackTests } from '../engine/testing/rule-tests.js';
+
+export interface ValidateArgs {
+  readonly paths: readonly string[];
+  readonly params: string | undefined;
+}
+
+export function validateBuilder(yargs: Argv): Argv<ValidateArgs> {
+  return yargs
+    .positional('paths', { type: 'string', array: true, describe: 'rule pack folders or rule files (default: the built-in pack)' })
+    .option('params', {
+      type: 'string',
+      describe: 'also check this parameter file ({ <rule-id>: { <param>: value } }) against the rules',
+    }) as unknown as Argv<ValidateArgs>;
+}
+
+/**
+ * `trailguard validate`: load every rule file, pack.yaml and rules' tests file, and report every problem of every
+ * file at once (exit 2), or what was checked (exit 0).
+ */
+export async function runValidate(args: ValidateArgs): Promise<number> {
+  const packs = await loadRulePacks(args.paths.length === 0 ? [BUILTIN_PACK_DIR] : args.paths, { params: args.params });
+  const tests = await Promise.allSettled(packs.map((pack) => loadPackTests(pack)));
+  const failure = combineErrors(tests.flatMap((t) => (t.status === 'rejected' ? [t.reason] : [])));
+  if (failure !== undefined) throw failure;
+  const lines = packs.map((pack, i) => {
+    const count = (tests[i] as PromiseFulfilledResult<unknown[]>).value.length;
+    const rules = `${pack.rules.length} rule${pack.rules.length === 1 ? '' : 's'}`;
+    return `ok: ${pack.name} ${pack.version} (${pack.source}): ${rules}, ${count} test${count === 1 ? '' : 's'}`;
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
