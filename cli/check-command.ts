@@ -11,6 +11,7 @@ export interface CheckArgs extends OutputArgs {
   readonly rules: readonly string[];
   readonly builtin: boolean;
   readonly params: string | undefined;
+  readonly waivers: string | undefined;
   readonly failOn: string;
   readonly failOnUnknown: boolean;
   readonly quiet: boolean;
@@ -28,6 +29,10 @@ export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
     .option('params', {
       type: 'string',
       describe: 'a YAML file of rule parameter values: { <rule-id>: { <param>: value } } (over pack.yaml and defaults)',
+    })
+    .option('waivers', {
+      type: 'string',
+      describe: 'a YAML list of exceptions {rule, resource (id or glob), reason, owner, expires}: matching findings become waived',
     })
     .option('fail-on', {
       type: 'string',
@@ -59,12 +64,21 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     rules: args.rules,
     builtIn: args.builtin,
     params: args.params,
+    waivers: args.waivers,
     failOn: args.failOn as Severity,
     failOnUnknown: args.failOnUnknown,
   });
   const results = check.stream();
   await writeOutput(formatter.format(results, options), args.out);
-  const result = results.tail().summary;
-  if (!args.quiet) process.stderr.write(`${describeSummary(result, check.head, args.out)}\n`);
+  const tail = results.tail();
+  const result = tail.summary;
+  if (!args.quiet) {
+    // Expired and unused waivers are worth a reviewer's attention: one warning line each.
+    for (const w of tail.waivers ?? []) {
+      if (w.state !== 'applied')
+        process.stderr.write(`${w.at} warning: the waiver of ${w.rule} for ${w.resource} is ${w.state}: ${w.note} [waiver-${w.state}]\n`);
+    }
+    process.stderr.write(`${describeSummary(result, check.head, args.out, tail.waivers)}\n`);
+  }
   return result.failing > 0 ? 1 : 0;
 }

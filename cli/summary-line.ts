@@ -1,13 +1,23 @@
 import { STATUSES } from '../engine/model.js';
 import type { ResultsHead, Summary } from '../engine/results/results.js';
+import type { WaiverOutcome } from '../engine/waivers.js';
 
 /** `trailguard: 20 findings (4 fail, 2 unknown, 14 pass) for 4 rules on 1 snapshot; 4 failing at or above info → out.json` */
-export function describeSummary(summary: Summary, head: ResultsHead, out: string | undefined): string {
+export function describeSummary(
+  summary: Summary,
+  head: ResultsHead,
+  out: string | undefined,
+  waivers: readonly WaiverOutcome[] = [],
+): string {
   const parts = STATUSES.filter((s) => summary.byStatus[s] > 0).map((s) => `${summary.byStatus[s]} ${s}`);
   const snapshots = `${head.inputs.length} snapshot${head.inputs.length === 1 ? '' : 's'}`;
   const incomplete =
     summary.incompleteInputs > 0 ? `; ${summary.incompleteInputs} snapshot(s) recorded collection errors (incomplete coverage)` : '';
+  const states = (['applied', 'expired', 'unused'] as const)
+    .map((state) => [state, waivers.filter((w) => w.state === state).length] as const)
+    .filter(([, n]) => n > 0);
+  const waived = states.length === 0 ? '' : `; waivers: ${states.map(([state, n]) => `${n} ${state}`).join(', ')}`;
   const counted = head.failOnUnknown ? ' (unknown counted)' : '';
   const verdict = summary.failing > 0 ? `${summary.failing} failing at or above ${head.failOn}${counted}` : 'nothing failing';
-  return `trailguard: ${summary.total} findings (${parts.join(', ') || 'none'}) for ${head.rules.length} rules on ${snapshots}${incomplete}; ${verdict}${out === undefined ? '' : ` → ${out}`}`;
+  return `trailguard: ${summary.total} findings (${parts.join(', ') || 'none'}) for ${head.rules.length} rules on ${snapshots}${incomplete}${waived}; ${verdict}${out === undefined ? '' : ` → ${out}`}`;
 }

@@ -42,7 +42,7 @@ export function compileSchemaValidator(schema: object): SchemaValidator {
 
 function makeAjv(allErrors: boolean): Ajv {
   const ajv = new Ajv({ allErrors, strict: true, allowUnionTypes: true });
-  addFormats(ajv, ['date-time', 'uri']);
+  addFormats(ajv, ['date', 'date-time', 'uri']);
   return ajv;
 }
 
@@ -70,6 +70,12 @@ function withoutShallowBranches(errors: readonly ErrorObject[]): readonly ErrorO
   }
   return dropped.size === 0 ? errors : errors.filter((e) => !dropped.has(e));
 }
+
+const FORMAT_NAMES: Readonly<Record<string, string>> = {
+  date: 'a date (YYYY-MM-DD)',
+  'date-time': 'a date and time (RFC 3339, e.g. 2026-11-29T10:00:00Z)',
+  uri: 'a URI',
+};
 
 /** Turns ajv errors into sentences that say what was expected and what was found, one per place. */
 export function describeErrors(errors: readonly ErrorObject[], data: unknown, base = ''): SchemaProblem[] {
@@ -143,7 +149,7 @@ function describe(error: ErrorObject, value: unknown): SchemaProblem {
     case 'const':
       return here(`${at} must be ${JSON.stringify(p.allowedValue)}, found ${found}`);
     case 'format':
-      return here(`${at} must be a ${String(p.format)}, found ${found}`);
+      return here(`${at} must be ${FORMAT_NAMES[String(p.format)] ?? `a ${String(p.format)}`}, found ${found}`);
     default:
       return here(`${at} ${error.message ?? 'is invalid'}, found ${found}`);
   }

@@ -17,13 +17,16 @@ export const jsonFormatter: Formatter = {
       yield `${first ? '\n    ' : ',\n    '}${JSON.stringify(finding)}`;
       first = false;
     }
-    const { documents, summary } = results.tail();
+    const { documents, waivers, summary } = results.tail();
     yield `${first ? '' : '\n  '}],\n  "documents": {`;
     let firstDocument = true;
     for (const [id, document] of Object.entries(documents)) {
       yield `${firstDocument ? '\n    ' : ',\n    '}${JSON.stringify(id)}: ${JSON.stringify(document)}`;
       firstDocument = false;
     }
-    yield `${firstDocument ? '' : '\n  '}},\n  "summary": ${JSON.stringify(summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
+    yield `${firstDocument ? '' : '\n  '}},`;
+    if (waivers !== undefined)
+      yield `\n  "waivers": [${waivers.map((w) => `\n    ${JSON.stringify(w)}`).join(',')}${waivers.length === 0 ? '' : '\n  '}],`;
+    yield `\n  "summary": ${JSON.stringify(summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
   },
 };

@@ -1,6 +1,7 @@
 import { groupBy } from '../group-by.js';
 import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../model.js';
 import type { ResultsDocument } from '../results/results.js';
+import type { WaiverOutcome } from '../waivers.js';
 import { evidenceItems } from './formatter.js';
 import { type PolicyView, policyView, type StatementLink, type StatementView, statementLinks, statementViews } from './statement-views.js';
 
@@ -28,6 +29,8 @@ export interface ReportView {
   readonly statuses: readonly Status[];
   readonly rules: readonly RuleSection[];
   readonly waived: readonly FindingView[];
+  /** With --waivers: every waiver and what became of it; null when the run had no waivers file. */
+  readonly waivers: readonly WaiverOutcome[] | null;
   /** Every key policy the evidence refers to, printed once, each statement with an anchor rows link to. */
   readonly policies: readonly PolicyView[];
 }
@@ -57,6 +60,8 @@ export interface RuleSection {
   readonly remediation: string;
   readonly references: readonly string[];
   readonly controls: readonly { readonly framework: string; readonly value: string }[];
+  /** The rule's parameters in this run, values as JSON. */
+  readonly params: readonly { readonly name: string; readonly value: string }[];
   readonly counts: readonly Count[];
   /** fail, error and unknown findings, in that order, with their full evidence. */
   readonly attention: readonly FindingView[];
@@ -157,12 +162,14 @@ export function reportContext(results: ResultsDocument): ReportContext {
         remediation: rule.remediation ?? '',
         references: rule.references,
         controls: Object.entries(rule.controls).map(([framework, value]) => ({ framework, value: controlText(value) })),
+        params: Object.entries(rule.params ?? {}).map(([name, value]) => ({ name, value: JSON.stringify(value) })),
         counts: count(results.summary.byRule[rule.id]),
         attention: findings.filter((f) => ATTENTION.has(f.status)).map(view(true)),
         settled: findings.filter((f) => f.status === 'pass' || f.status === 'skip').map(view(false)),
       };
     }),
     waived: results.findings.filter((f) => f.status === 'waived').map(view(true)),
+    waivers: results.waivers ?? null,
     policies: documents.policies(),
   };
   return { ...results, report };

@@ -1,6 +1,7 @@
 import { atLeast, type Finding, SEVERITIES, type Severity, STATUSES, type Status } from '../model.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
 import type { ApiError, LoadedSnapshot } from '../snapshot/types.js';
+import type { WaiverOutcome } from '../waivers.js';
 
 export const RESULTS_VERSION = 1;
 
@@ -57,6 +58,8 @@ export interface Summary {
 export interface ResultsTail {
   /** The looked-up documents findings refer to (key entries, by ARN): the statements evidence names are here. */
   readonly documents: Readonly<Record<string, unknown>>;
+  /** With --waivers: what became of each waiver (applied, expired, unused). */
+  readonly waivers?: readonly WaiverOutcome[];
   readonly summary: Summary;
 }
 
@@ -73,8 +76,8 @@ export interface ResultsStream {
 
 /** A saved results document as a stream, for re-rendering. */
 export function streamOf(document: ResultsDocument): ResultsStream {
-  const { findings, documents, summary, ...head } = document;
-  return { head, findings, tail: () => ({ documents, summary }) };
+  const { findings, documents, waivers, summary, ...head } = document;
+  return { head, findings, tail: () => ({ documents, ...(waivers === undefined ? {} : { waivers }), summary }) };
 }
 
 export function inputInfo(snapshot: LoadedSnapshot, coveredBy: (error: ApiError) => string | undefined = () => undefined): InputInfo {

@@ -30,19 +30,22 @@ beforeAll(async () => {
   const results = JSON.parse(readFileSync(json, 'utf8')) as ResultsFile;
   const finding = results.findings.find((f) => f.status === 'fail' && f.resource.name === HOSTILE.trailName);
   if (finding === undefined) throw new Error('no failing finding for the hostile trail');
-  finding.status = 'waived';
-  finding.evidence.waiver = {
-    reason: HOSTILE.reason,
-    owner: HOSTILE.owner,
-    expires: '2027-01-31',
-    resource: `${finding.resource.id}*`,
-    status: 'fail',
-  };
-  results.summary.byStatus.fail = (results.summary.byStatus.fail ?? 0) - 1;
-  results.summary.byStatus.waived = (results.summary.byStatus.waived ?? 0) + 1;
-  results.summary.failing -= 1;
+  // A real waivers file (JSON is YAML) carrying the hostile strings, applied by check itself.
+  const waivers = join(dir, 'waivers.yaml');
+  const waiver = { rule: finding.ruleId, reason: HOSTILE.reason, owner: HOSTILE.owner, expires: '2099-01-31' };
+  writeFileSync(
+    waivers,
+    JSON.stringify([
+      { ...waiver, resource: `${finding.resource.id}*` },
+      { ...waiver, resource: HOSTILE.reason },
+    ]),
+  );
   waivedResults = join(dir, 'waived.json');
-  writeFileSync(waivedResults, JSON.stringify(results));
+  const waived = await cli(['check', snapshot, '--waivers', waivers, '--format', 'json', '--out', waivedResults]);
+  expect(waived.stderr).toContain('waivers: 1 applied, 1 unused');
+  const after = JSON.parse(readFileSync(waivedResults, 'utf8')) as ResultsFile;
+  expect(after.summary.failing).toBe(results.summary.failing - 1);
+  expect(after.findings.find((f) => f.ruleId === finding.ruleId && f.resource.id === finding.resource.id)?.status).toBe('waived');
 });
 
 async function rendered(format: string): Promise<string> {
@@ -108,7 +111,7 @@ describe('hostile trail names, bucket names, statement Sids and waivers', () => 
     expect(rows.filter((r) => r.resource_name === `'${HOSTILE.formulaName}`)).not.toHaveLength(0);
     expect(rows.filter((r) => r.message?.startsWith(`Trail ${HOSTILE.formulaName}:`))).not.toHaveLength(0);
     const waived = rows.find((r) => r.status === 'waived');
-    expect(waived).toMatchObject({ waiver_reason: HOSTILE.reason, waiver_owner: `'${HOSTILE.owner}`, waiver_expires: '2027-01-31' });
+    expect(waived).toMatchObject({ waiver_reason: HOSTILE.reason, waiver_owner: `'${HOSTILE.owner}`, waiver_expires: '2099-01-31' });
     for (const r of rows) for (const cell of Object.values(r)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
   });
 
