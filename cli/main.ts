@@ -6,6 +6,7 @@ import { type Diagnostic, formatDiagnostic, TrailguardError } from '../engine/er
 import { TOOL_VERSION } from '../engine/run-check.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
+import { type ExplainArgs, explainBuilder, runExplain } from './explain-command.js';
 import { type RenderArgs, renderBuilder, runRender } from './render-command.js';
 import { runTest, type TestArgs, testBuilder } from './test-command.js';
 import { runValidate, type ValidateArgs, validateBuilder } from './validate-command.js';
@@ -58,6 +59,14 @@ async function main(argv: readonly string[]): Promise<number> {
       (y) => testBuilder(y),
       async (args) => {
         code = await runTest(args);
+      },
+    )
+    .command<ExplainArgs>(
+      'explain [snapshots..]',
+      'show how one rule judged one resource: bindings, selected values, and each policy statement on each request',
+      (y) => explainBuilder(y),
+      async (args) => {
+        code = await runExplain(args);
       },
     )
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })

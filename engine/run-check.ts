@@ -8,6 +8,7 @@ import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rul
 import { coveredBy } from './snapshot/coverage.js';
 import { loadSnapshots } from './snapshot/load-snapshot.js';
 import { SnapshotSet } from './snapshot/snapshot-set.js';
+import type { LoadedSnapshot } from './snapshot/types.js';
 import { loadWaivers, type Waiver, WaiverSet } from './waivers.js';
 
 export const TOOL_VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
@@ -35,23 +36,35 @@ export interface PreparedCheck {
   stream(): ResultsStream;
 }
 
-/**
- * Loads the snapshots and rule packs (reporting the problems of all of them together) and prepares the run.
- * Nothing is evaluated until the stream's findings are iterated.
- */
-export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck> {
+/** What a run reads: snapshots, rule packs (with parameter values) and waivers. */
+export type RunInputs = Pick<CheckRequest, 'snapshots' | 'rules' | 'builtIn' | 'params' | 'waivers'>;
+
+/** Loads a run's inputs, reporting the problems of all of them together. */
+export async function loadRunInputs(
+  request: RunInputs,
+): Promise<{ snapshots: LoadedSnapshot[]; packs: RulePack[]; waivers: Waiver[] | undefined }> {
   const extra = request.rules ?? [];
   const packPaths = [...((request.builtIn ?? extra.length === 0) ? [BUILTIN_PACK_DIR] : []), ...extra];
-  const [snapshots, packs, waiverList] = await Promise.allSettled([
+  const [snapshots, packs, waivers] = await Promise.allSettled([
     loadSnapshots(request.snapshots),
     loadRulePacks(packPaths, { params: request.params }),
     request.waivers === undefined ? Promise.resolve(undefined) : loadWaivers(request.waivers),
   ]);
-  const failure = combineErrors([snapshots, packs, waiverList].flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
+  const failure = combineErrors([snapshots, packs, waivers].flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
   if (failure !== undefined) throw failure;
-  const loaded = (snapshots as PromiseFulfilledResult<Awaited<ReturnType<typeof loadSnapshots>>>).value;
-  const rulePacks = (packs as PromiseFulfilledResult<RulePack[]>).value;
-  const waivers = (waiverList as PromiseFulfilledResult<Waiver[] | undefined>).value;
+  return {
+    snapshots: (snapshots as PromiseFulfilledResult<LoadedSnapshot[]>).value,
+    packs: (packs as PromiseFulfilledResult<RulePack[]>).value,
+    waivers: (waivers as PromiseFulfilledResult<Waiver[] | undefined>).value,
+  };
+}
+
+/**
+ * Loads the snapshots, rule packs and waivers and prepares the run. Nothing is evaluated until the stream's
+ * findings are iterated.
+ */
+export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck> {
+  const { snapshots: loaded, packs: rulePacks, waivers } = await loadRunInputs(request);
   const now = request.now ?? new Date();
   const set = new SnapshotSet(loaded);
   const rules = rulePacks.flatMap((p) => p.rules);

@@ -1,14 +1,14 @@
 import { parseArn } from '../arn.js';
 import { groupBy } from '../group-by.js';
 import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../model.js';
-import type { BindingOutcome, CompiledFix, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
+import type { BindingOutcome, CompiledAssertion, CompiledFix, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
 import type { Template } from '../rules/template.js';
 import { compileTemplate } from '../rules/template.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from '../snapshot/types.js';
 import { evaluateAssertion } from './evaluate-assertion.js';
 
-interface Resource {
+export interface Resource {
   readonly ref: ResourceRef;
   readonly value: unknown;
   readonly snapshot: LoadedSnapshot;
@@ -84,6 +84,25 @@ interface RunContext {
   /** Binding outcomes of the current resource, by signature, shared by the rules evaluated on it. */
   readonly shared: Map<string, BindingOutcome>;
   readonly documents: Documents;
+  readonly observer?: EvaluationObserver;
+}
+
+/** Watches one evaluation step by step (`trailguard explain`); evaluation itself never needs one. */
+export interface EvaluationObserver {
+  binding(name: string, outcome: BindingOutcome): void;
+  /** Evaluates a `when` condition or an assertion through `evaluate`, seeing what it read and decided. */
+  assertion(
+    kind: 'when' | 'assert',
+    index: number,
+    assertion: CompiledAssertion,
+    state: EvaluationState,
+    evaluate: () => AssertionEvidence,
+  ): AssertionEvidence;
+}
+
+/** Evaluates one rule on one resource, reporting each step to the observer. */
+export function evaluateObserved(rule: CompiledRule, resource: Resource, set: SnapshotSet, observer: EvaluationObserver): Finding {
+  return evaluateResource(rule, resource, { set, shared: new Map(), documents: new Map(), observer });
 }
 
 function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContext): Finding {
@@ -98,6 +117,7 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
         outcome = binding.evaluate(state);
         run.shared.set(binding.signature, outcome);
       }
+      run.observer?.binding(binding.name, outcome);
       if (outcome.ok) scope[binding.name] = outcome.value;
       else {
         scope[binding.name] = null;
@@ -112,7 +132,11 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
       }
     }
     const hasLookups = Object.keys(lookups).length > 0;
-    const when = rule.when.map((w) => evaluateAssertion(w, state));
+    const observe = (kind: 'when' | 'assert', a: CompiledAssertion, i: number) =>
+      run.observer === undefined
+        ? evaluateAssertion(a, state)
+        : run.observer.assertion(kind, i, a, state, () => evaluateAssertion(a, state));
+    const when = rule.when.map((w, i) => observe('when', w, i));
     const blocking = when.find((w) => w.status !== 'pass');
     if (blocking !== undefined) {
       const status = blocking.status === 'unknown' ? 'unknown' : 'skip';
@@ -128,8 +152,8 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
       );
     }
     // An assertion reading a looked-up document names it, so reports can show the statements it refers to.
-    const assertions = rule.assertions.map((a) => {
-      const evidence = evaluateAssertion(a, state);
+    const assertions = rule.assertions.map((a, i) => {
+      const evidence = observe('assert', a, i);
       const document = a.target.root === undefined ? undefined : ids[a.target.root];
       return document === undefined ? evidence : { ...evidence, document };
     });

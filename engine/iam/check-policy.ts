@@ -2,8 +2,8 @@ import { type Candidate, candidatesFor, type PrincipalSource } from './candidate
 import { evaluatePolicy, statementApplies, statementRef } from './evaluate-policy.js';
 import { otherAccounts } from './other-accounts.js';
 import { buildRequest, describeProbe, forAccount, type Probe, type RequestSpec, withoutKeys } from './request-spec.js';
-import { closestAllow, describePrincipal, label, labels, lacks, traceStatement } from './trace.js';
-import type { Decision, IamRequest, Policy, RequestPrincipal, Statement, StatementRef } from './types.js';
+import { closestAllow, describePrincipal, label, labels, lacks, type StatementTrace, traceStatement } from './trace.js';
+import type { ContextValue, Decision, IamRequest, Policy, RequestPrincipal, Statement, StatementRef } from './types.js';
 
 export type { PrincipalSource } from './candidates.js';
 
@@ -20,6 +20,21 @@ export interface PolicyCheck {
   readonly probes: readonly Probe[];
   /** `policy`: no statement may allow a probe; `granting-statement`: the statement that grants must not. */
   readonly scope: 'policy' | 'granting-statement';
+  /** Called with every request evaluated (the request itself and each probe), for `trailguard explain`. */
+  readonly trace?: ((entry: RequestTrace) => void) | undefined;
+}
+
+/** One request a check evaluated, with each statement's verdict on it element by element. */
+export interface RequestTrace {
+  /** `request`, or the probe's name (and the account it stood in for). */
+  readonly label: string;
+  readonly caller: string;
+  readonly action: string;
+  readonly resource: string;
+  /** The request context, condition keys lower-cased as IAM compares them. */
+  readonly context: Readonly<Record<string, ContextValue>>;
+  readonly decision: Decision;
+  readonly statements: readonly StatementTrace[];
 }
 
 /** What one probe found: `allowedBy` names the statements that allow it (only when one does). */
@@ -88,6 +103,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
   const request = buildRequest(spec);
   const decision = evaluatePolicy(policy, request);
   const who = candidate.description ?? describePrincipal(candidate.principal);
+  check.trace?.(traceRequest(policy, 'request', who, request, decision.decision));
   const base: PolicyEvidence = {
     decision: decision.decision,
     ...(decision.allowedBy.length === 0 ? {} : { allowedBy: decision.allowedBy }),
@@ -183,6 +199,15 @@ function runProbe(policy: Policy, check: PolicyCheck, base: IamRequest, granting
         }));
   return variants.map(({ request, variant }) => {
     const decision = evaluatePolicy(policy, request);
+    check.trace?.(
+      traceRequest(
+        policy,
+        `probe ${probe.name}${variant === undefined ? '' : ` (account ${variant})`}`,
+        describePrincipal(request.principal),
+        request,
+        decision.decision,
+      ),
+    );
     const allowedBy =
       check.scope === 'granting-statement' ? granting.filter((s) => statementApplies(s, request)).map(statementRef) : decision.allowedBy;
     const allowed = allowedBy.length > 0 && decision.deniedBy.length === 0;
@@ -194,6 +219,18 @@ function runProbe(policy: Policy, check: PolicyCheck, base: IamRequest, granting
     };
     return { outcome, probe, variant };
   });
+}
+
+function traceRequest(policy: Policy, label: string, caller: string, request: IamRequest, decision: Decision): RequestTrace {
+  return {
+    label,
+    caller,
+    action: request.action,
+    resource: request.resource,
+    context: Object.fromEntries(request.context),
+    decision,
+    statements: policy.statements.map((statement) => traceStatement(statement, request)),
+  };
 }
 
 function ownStatement(statement: Statement, request: IamRequest): { statement: StatementRef; lacks: readonly string[] } {

@@ -11,6 +11,9 @@ const CONTEXT_VALUE = {
   anyOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'number' }, { type: 'array', items: { type: 'string' } }],
 };
 
+/** Where `trailguard explain` puts, in the evaluation's scope, the function that receives each request's trace. */
+export const POLICY_TRACE: unique symbol = Symbol('policy-trace');
+
 /** Thrown by `compile` for options the schema cannot rule out; the loader reports it at the assertion. */
 export class OperatorOptionsError extends Error {}
 
@@ -119,6 +122,7 @@ export const iamPolicy: ValueOperator = {
         request: build,
         probes: renderedProbes,
         scope: scopeKind,
+        trace: (scope as Record<symbol, unknown>)[POLICY_TRACE] as PolicyCheck['trace'],
       });
       return { status: result.status, reason: result.reason, details: result.evidence };
     };

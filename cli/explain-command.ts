@@ -1,0 +1,113 @@
+import type { Argv } from 'yargs';
+import { TrailguardError } from '../engine/errors.js';
+import { type Explanation, explain, type StepTrace } from '../engine/explain.js';
+import type { RequestTrace } from '../engine/iam/check-policy.js';
+import { writeOutput } from './write-output.js';
+
+export interface ExplainArgs {
+  readonly snapshots: readonly string[];
+  readonly rule: string;
+  readonly resource: string;
+  readonly rules: readonly string[];
+  readonly builtin: boolean;
+  readonly params: string | undefined;
+  readonly format: string;
+  readonly out: string | undefined;
+}
+
+export function explainBuilder(yargs: Argv): Argv<ExplainArgs> {
+  return yargs
+    .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files, as given to check' })
+    .option('rule', { type: 'string', demandOption: true, describe: 'the rule id' })
+    .option('resource', { type: 'string', demandOption: true, describe: "the resource's id (a trail ARN) or its name" })
+    .option('rules', { type: 'string', array: true, default: [], describe: 'a rule pack folder or rule file to load as well (repeatable)' })
+    .option('builtin', { type: 'boolean', default: true, describe: 'load the built-in pack (--no-builtin: only --rules)' })
+    .option('params', { type: 'string', describe: 'a YAML file of rule parameter values, as for check' })
+    .option('format', { type: 'string', default: 'text', describe: 'text (for people) or json (the whole trace)' })
+    .option('out', {
+      type: 'string',
+      describe: 'write to this file (atomically) instead of standard output',
+    }) as unknown as Argv<ExplainArgs>;
+}
+
+/** `trailguard explain`: the evaluation trace of one finding. Exit 0 once explained, whatever the verdict. */
+export async function runExplain(args: ExplainArgs): Promise<number> {
+  if (args.format !== 'text' && args.format !== 'json') {
+    throw new TrailguardError({ code: 'usage', message: `unknown --format ${JSON.stringify(args.format)}: expected text or json` });
+  }
+  if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'explain needs at least one snapshot file' });
+  const explanation = await explain({
+    snapshots: args.snapshots,
+    rules: args.rules,
+    builtIn: args.builtin,
+    params: args.params,
+    rule: args.rule,
+    resource: args.resource,
+  });
+  const text = args.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : explainText(explanation);
+  await writeOutput([text], args.out);
+  return 0;
+}
+
+/** The trace for people: the finding, each binding, then each condition and assertion with what it read and why. */
+export function explainText(e: Explanation): string {
+  const lines: string[] = [];
+  const r = e.resource;
+  lines.push(`${e.rule.id} on ${r.name ?? r.id}`);
+  lines.push(`  rule      ${e.rule.title} (${e.rule.file})`);
+  lines.push(`  resource  ${r.id} (${r.type}, account ${r.account}${r.region === '' ? '' : `, ${r.region}`})`);
+  lines.push(`  snapshot  ${r.snapshot}`);
+  lines.push(`  verdict   ${e.finding.status}: ${e.finding.message}`);
+  if (e.finding.evidence.error !== undefined) lines.push(`  error     ${e.finding.evidence.error}`);
+  if (e.bindings.length > 0) {
+    lines.push('', 'bindings');
+    const width = Math.max(...e.bindings.map((b) => b.name.length));
+    for (const b of e.bindings) {
+      lines.push(`  ${b.name.padEnd(width)} = ${b.resolved ? brief(b.value) : `unresolved: ${b.reason}`}`);
+    }
+  }
+  for (const step of e.steps) lines.push('', ...stepLines(step));
+  if (e.steps.length === 0 && e.finding.status === 'error') lines.push('', 'the rule stopped before its assertions ran');
+  return `${lines.join('\n')}\n`;
+}
+
+function stepLines(step: StepTrace): string[] {
+  const quantifier = typeof step.quantifier === 'string' ? step.quantifier : `count ${JSON.stringify(step.quantifier)}`;
+  const out = [`${step.kind}[${step.index}] ${step.path} ${step.op} (${quantifier}) → ${step.evidence.status}`];
+  if (step.values === null) out.push('  selected  nothing: its binding did not resolve');
+  else if (step.values.length === 0) out.push('  selected  no value');
+  else out.push(...step.values.map((v, i) => `  ${i === 0 ? 'selected ' : '         '} ${brief(v)}`));
+  out.push(`  reason    ${step.evidence.reason}`);
+  for (const request of step.requests) out.push(...requestLines(request));
+  return out;
+}
+
+function requestLines(r: RequestTrace): string[] {
+  const out = [`  ${r.label}: ${r.caller} calls ${r.action} on ${r.resource} → ${r.decision}`];
+  const context = Object.entries(r.context);
+  if (context.length > 0)
+    out.push(`    context   ${context.map(([k, v]) => `${k}=${typeof v === 'string' ? v : `[${v.join(', ')}]`}`).join(', ')}`);
+  for (const s of r.statements) {
+    const name = s.sid === undefined ? `Statement[${s.index}]` : `Statement[${s.index}] (Sid "${s.sid}")`;
+    out.push(`    ${name} ${s.effect}: ${s.applies ? 'applies' : 'does not apply'}`);
+    for (const problem of s.problems) out.push(`      ✗ invalid    ${problem}`);
+    out.push(`      ${mark(s.principal.ok)} principal  ${s.principal.detail}`);
+    out.push(`      ${mark(s.action.ok)} action     ${s.action.detail}`);
+    out.push(`      ${mark(s.resource.ok)} resource   ${s.resource.detail}`);
+    for (const c of s.conditions) {
+      const has = c.requestValues === null ? 'the request has none' : `the request has ${c.requestValues.join(', ')}`;
+      out.push(`      ${mark(c.ok)} condition  ${c.operator} ${c.key} ${c.values.join(', ')}: ${has}`);
+    }
+  }
+  return out;
+}
+
+function mark(ok: boolean): string {
+  return ok ? '✓' : '✗';
+}
+
+/** A value on one line: JSON, cut at 300 characters (the JSON format has it all). */
+function brief(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length <= 300 ? text : `${text.slice(0, 300)}… (${text.length} characters; --format json shows all)`;
+}
