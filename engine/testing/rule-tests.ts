@@ -275,13 +275,13 @@ function record(seen: Set<string>[], evidence: readonly AssertionEvidence[] | un
 }
 
 /**
- * The statuses a rule can give: pass and fail always; skip when it has `when` conditions; unknown when it reads a
- * lookup (the document may be missing) or evaluates a policy (which may be uncollected).
+ * The statuses a rule can give, as far as its shape tells: pass and fail always; skip when it has `when`
+ * conditions; unknown when it reads a lookup (the document may be in no snapshot, or lack what it requires).
  */
 export function possibleStatuses(rule: CompiledRule): Status[] {
   const out: Status[] = ['pass', 'fail'];
   if (rule.when.length > 0) out.push('skip');
-  if (rule.bindings.some((b) => b.isLookup) || [...rule.when, ...rule.assertions].some((a) => a.op === 'iam-policy')) out.push('unknown');
+  if (rule.bindings.some((b) => b.isLookup)) out.push('unknown');
   return out;
 }
 
