@@ -109,11 +109,11 @@ describe('the rules tutorial', () => {
       }
       const [command, ...output] = (body as string).trimEnd().split('\n');
       const parsed = /^\$ npx trailguard (.*?)(?:\s+# exits (\d))?$/.exec(command as string);
-      expect(parsed, command).not.toBeNull();
-      const args = (parsed?.[1] as string).split(' ');
+      if (parsed === null) throw new Error(`not a trailguard command: ${command}`);
+      const args = (parsed[1] as string).split(' ');
       const run = await cli(args, { cwd: dir });
       expect(`${run.stdout}${run.stderr}`.trimEnd(), command).toBe(output.join('\n'));
-      expect(run.code, command).toBe(Number(parsed?.[2] ?? 0));
+      expect(run.code, command).toBe(Number(parsed[2] ?? 0));
       commands++;
     }
     expect(commands).toBe(5);
