@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { combineErrors } from '../engine/errors.js';
-import { BUILTIN_PACK_DIR, loadRulePacks } from '../engine/rules/load-rules.js';
+import { BUILTIN_PACK_DIR, loadRulePacksChecked } from '../engine/rules/load-rules.js';
 import { loadPackTests } from '../engine/testing/rule-tests.js';
 
 export interface ValidateArgs {
@@ -22,9 +22,14 @@ export function validateBuilder(yargs: Argv): Argv<ValidateArgs> {
  * file at once (exit 2), or what was checked (exit 0).
  */
 export async function runValidate(args: ValidateArgs): Promise<number> {
-  const packs = await loadRulePacks(args.paths.length === 0 ? [BUILTIN_PACK_DIR] : args.paths, { params: args.params });
+  const paths = args.paths.length === 0 ? [BUILTIN_PACK_DIR] : args.paths;
+  const { packs, failure: rules } = await loadRulePacksChecked(paths, { params: args.params });
+  // The tests files are checked even when a rule is not, so one run names every problem.
   const tests = await Promise.allSettled(packs.map((pack) => loadPackTests(pack)));
-  const failure = combineErrors(tests.flatMap((t) => (t.status === 'rejected' ? [t.reason] : [])));
+  const failure = combineErrors([
+    ...(rules === undefined ? [] : [rules]),
+    ...tests.flatMap((t) => (t.status === 'rejected' ? [t.reason] : [])),
+  ]);
   if (failure !== undefined) throw failure;
   const lines = packs.map((pack, i) => {
     const count = (tests[i] as PromiseFulfilledResult<unknown[]>).value.length;

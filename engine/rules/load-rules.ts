@@ -19,6 +19,8 @@ export interface RulePack {
   readonly rules: readonly CompiledRule[];
   /** The folder the pack's files are in (its rule tests are found there). */
   readonly folder: string;
+  /** The id of every rule file in the pack, also of those that did not compile. */
+  readonly ruleIds: ReadonlySet<string>;
   /**
    * One of the pack's rules compiled again with further parameter values (a rule test's), which win over pack.yaml
    * and the params file. Throws the problems when the values do not fit the rule.
@@ -38,6 +40,19 @@ function isRuleFile(name: string): boolean {
  * YAML syntax, schema, operators, paths, duplicate ids — sorted, and thrown together.
  */
 export async function loadRulePacks(paths: readonly string[], options: LoadOptions = {}): Promise<RulePack[]> {
+  const { packs, failure } = await loadRulePacksChecked(paths, options);
+  if (failure !== undefined) throw failure;
+  return packs;
+}
+
+/**
+ * Loads rule packs, keeping going past problems: the packs found (holding the rules that compiled) and, when
+ * anything was wrong, every problem. `validate` uses it to check the packs' tests files too.
+ */
+export async function loadRulePacksChecked(
+  paths: readonly string[],
+  options: LoadOptions = {},
+): Promise<{ packs: RulePack[]; failure: TrailguardError | undefined }> {
   const diagnostics: Diagnostic[] = [];
   const packs: RulePack[] = [];
   const errors: unknown[] = [];
@@ -59,8 +74,7 @@ export async function loadRulePacks(paths: readonly string[], options: LoadOptio
   }
   const rules = packs.flatMap((p) => p.rules);
   const failure = combineErrors(errors, [...diagnostics, ...duplicateIds(rules), ...unknownRules(fileOverrides, ids, 'the params file')]);
-  if (failure !== undefined) throw failure;
-  return packs;
+  return { packs, failure };
 }
 
 export interface LoadOptions {
@@ -134,7 +148,7 @@ async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: 
     if (compiled.rule === undefined) throw new TrailguardError(compiled.diagnostics);
     return compiled.rule;
   };
-  return { name, version: meta.version ?? 'unversioned', source, rules, folder, withParams };
+  return { name, version: meta.version ?? 'unversioned', source, rules, folder, ruleIds: packIds, withParams };
 }
 
 /** Rule files in the order pack.yaml lists their ids, then the rest by name. */

@@ -94,7 +94,7 @@ export async function runRuleTests(paths: readonly string[]): Promise<TestRun> {
 /** Reads and checks every tests file of a pack (every problem of every file, together). */
 export async function loadPackTests(pack: RulePack): Promise<RuleTest[]> {
   const names = (await readdir(pack.folder)).filter((name) => name.endsWith(TESTS_SUFFIX)).sort();
-  const ids = new Set(pack.rules.map((r) => r.info.id));
+  const ids = pack.ruleIds;
   const diagnostics: Diagnostic[] = [];
   const errors: unknown[] = [];
   const tests: RuleTest[] = [];

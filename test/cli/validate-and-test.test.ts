@@ -88,6 +88,24 @@ describe('trailguard validate', () => {
     ]);
   });
 
+  it('reports the problems of rules and of tests files in one run', async () => {
+    const dir = pack({
+      'log-validation.yaml': VALIDATION_RULE.replace('severity: medium', 'severity: severe'),
+      'log-validation.tests.yaml': `tests:\n  - name: t\n    snapshot: {}\n    expect: { "${TRAIL}": passes }\n`,
+    });
+    const run = await cli(['validate', dir]);
+    expect(run.code).toBe(2);
+    expect(
+      run.stderr
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.slice(l.indexOf('pack/') + 5)),
+    ).toEqual([
+      'log-validation.tests.yaml:4:71 tests[0].expect["arn:aws:cloudtrail:us-east-1:111122223333:trail/main"] must be one of pass, fail, unknown, skip, error, found "passes" [rule-tests]',
+      'log-validation.yaml:3:11 severity must be one of critical, high, medium, low, info, found "severe" [rule-schema]',
+    ]);
+  });
+
   it('checks a params file against the rules', async () => {
     const dir = pack({ 'log-validation.yaml': VALIDATION_RULE });
     const params = join(dir, '..', 'params.yaml');
