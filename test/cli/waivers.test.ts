@@ -116,6 +116,26 @@ describe('check --waivers', () => {
     expect(run.code).toBe(0);
   });
 
+  it('the HTML and Markdown reports list every waiver with its state', async () => {
+    const file = waiversFile(
+      entry('cloudtrail-key-policy-generate-data-key', trail('kms-star-to-cloudtrail')) +
+        entry('cloudtrail-sse-kms', trail('default-sse-s3'), '2020-01-01') +
+        entry('cloudtrail-sse-kms', trail('no-such-trail')),
+    );
+    const html = await cli(['check', NON_COMPLIANT, '--waivers', file, '--format', 'html']);
+    expect(html.stdout).toContain('<h2 id="waivers">Waivers</h2>');
+    expect(html.stdout.match(/<tr data-state="(applied|expired|unused)">/g)).toEqual([
+      '<tr data-state="applied">',
+      '<tr data-state="expired">',
+      '<tr data-state="unused">',
+    ]);
+    expect(html.stdout).toContain('<td><strong>expired</strong>: it ended on 2020-01-01; the finding it matches is not waived</td>');
+    const markdown = await cli(['check', NON_COMPLIANT, '--waivers', file, '--format', 'markdown']);
+    expect(markdown.stdout).toContain(
+      `| ${file}:11:3 | cloudtrail-sse-kms | ${trail('no-such-trail')} | **unused**: it matches no finding | security@example.com | 2099-12-31 | accepted risk, tracked in SEC-1 |`,
+    );
+  });
+
   it('a bad waivers file is reported line by line with file:line:col, exit 2, nothing written', async () => {
     const file = waiversFile(
       '- rule: cloudtrail-sse-kms\n  resource: "*"\n  reason: r\n  expires: 2026-13-01\n- rule: Bad Rule\n  resource: x\n  reason: r\n  owner: o\n  expires: 2099-01-01\n  colour: blue\n',
