@@ -114,7 +114,19 @@ export async function loadPackTests(pack: RulePack): Promise<RuleTest[]> {
       continue;
     }
     try {
-      tests.push(...(await readTestsFile(file, ruleId, diagnostics)));
+      const read = await readTestsFile(file, ruleId, diagnostics);
+      tests.push(...read);
+      // A test's parameter values are checked against the rule now, not when the test runs.
+      if (pack.rules.some((r) => r.info.id === ruleId)) {
+        for (const test of read) {
+          if (test.params.size === 0) continue;
+          try {
+            pack.withParams(ruleId, test.params);
+          } catch (error) {
+            errors.push(error);
+          }
+        }
+      }
     } catch (error) {
       errors.push(error);
     }
@@ -180,7 +192,17 @@ function inputsOf(
 
 /** A snapshot file (relative to the tests file) or an inline fragment, completed into a whole snapshot. */
 async function loadInput(source: YamlSource, value: unknown, pointer: string): Promise<LoadedSnapshot> {
-  if (typeof value === 'string') return loadSnapshot(shown(resolve(dirname(source.file), value)));
+  if (typeof value === 'string') {
+    const path = shown(resolve(dirname(source.file), value));
+    return loadSnapshot(path).catch((error: unknown) => {
+      // A file that cannot be read is reported where the test names it; problems inside it, where they are.
+      if (!(error instanceof TrailguardError) || error.diagnostics.some((d) => d.line !== undefined)) throw error;
+      throw new TrailguardError(
+        error.diagnostics.map((d) => source.problem(d.code, pointer, `snapshot ${JSON.stringify(value)} (${path}): ${d.message}`)),
+        { cause: error },
+      );
+    });
+  }
   const fragment = value as Record<string, unknown>;
   const data = {
     schemaVersion: 1,

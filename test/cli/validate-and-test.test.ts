@@ -106,6 +106,24 @@ describe('trailguard validate', () => {
     ]);
   });
 
+  it("checks a test's parameters against the rule and its snapshot files, located in the tests file", async () => {
+    const dir = pack({
+      'log-validation.yaml': VALIDATION_RULE,
+      'log-validation.tests.yaml': `tests:\n  - name: t\n    snapshot: missing.json\n    params: { required: maybe }\n    expect: { "${TRAIL}": pass }\n`,
+    });
+    const run = await cli(['validate', dir]);
+    expect(run.code).toBe(2);
+    expect(
+      run.stderr
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.slice(l.indexOf('pack/') + 5)),
+    ).toEqual([
+      `log-validation.tests.yaml:3:15 snapshot "missing.json" (${join(dir, 'missing.json')}): snapshot not found: no such file [file-not-found]`,
+      'log-validation.tests.yaml:4:25 parameter required of log-validation must be a boolean, found string "maybe" [rule-schema]',
+    ]);
+  });
+
   it('checks a params file against the rules', async () => {
     const dir = pack({ 'log-validation.yaml': VALIDATION_RULE });
     const params = join(dir, '..', 'params.yaml');
