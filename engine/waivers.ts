@@ -37,7 +37,7 @@ let validator: SchemaValidator | undefined;
 /** Reads a waivers file: a YAML list of `{rule, resource, reason, owner, expires}`, every problem located. */
 export async function loadWaivers(file: string): Promise<Waiver[]> {
   const parsed = parseYaml(file, (await readTextFile(file, 'waivers file')).text);
-  if (parsed.source === undefined) throw new TrailguardError(parsed.diagnostics.map((d) => ({ ...d, code: 'waivers' as const })));
+  if (parsed.source === undefined) throw new TrailguardError(parsed.diagnostics);
   const source = parsed.source;
   const data = source.data ?? [];
   validator ??= loadSchemaValidator('waivers-v1.schema.json');
