@@ -19,5 +19,5 @@ export function describeSummary(
   const waived = states.length === 0 ? '' : `; waivers: ${states.map(([state, n]) => `${n} ${state}`).join(', ')}`;
   const counted = head.failOnUnknown ? ' (unknown counted)' : '';
   const verdict = summary.failing > 0 ? `${summary.failing} failing at or above ${head.failOn}${counted}` : 'nothing failing';
-  return `trailguard: ${summary.total} findings (${parts.join(', ') || 'none'}) for ${head.rules.length} rule${head.rules.length === 1 ? '' : 's'} on ${snapshots}${incomplete}${waived}; ${verdict}${out === undefined ? '' : ` → ${out}`}`;
+  return `trailguard: ${summary.total} finding${summary.total === 1 ? '' : 's'} (${parts.join(', ') || 'none'}) for ${head.rules.length} rule${head.rules.length === 1 ? '' : 's'} on ${snapshots}${incomplete}${waived}; ${verdict}${out === undefined ? '' : ` → ${out}`}`;
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { type ParseError, parse as parseLoose, printParseErrorCode } from 'jsonc-parser';
 import { lineColumn, TrailguardError } from './errors.js';
 
@@ -9,8 +11,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function readTextFile(file: string, what: string): Promise<{ text: string; sha256: string }> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readRegularFile(file);
   } catch (error) {
+    if (error instanceof TrailguardError) throw error;
     throw new TrailguardError(fileError(error, file, what), { cause: error });
   }
   let text: string;
@@ -23,6 +26,29 @@ export async function readTextFile(file: string, what: string): Promise<{ text: 
   return { text, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
+/**
+ * Reads a regular file. It is opened without blocking and checked before anything is read: a FIFO or a device would
+ * otherwise block the read (and the process's exit) for ever.
+ */
+async function readRegularFile(file: string): Promise<Buffer> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw Object.assign(new Error(`not a regular file: ${kindOf(info)}`), { code: 'ENOTREG', kind: kindOf(info) });
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
 function fileError(error: unknown, file: string, what: string) {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
@@ -30,6 +56,8 @@ function fileError(error: unknown, file: string, what: string) {
       return { code: 'file-not-found' as const, file, message: `${what} not found: no such file` };
     case 'EISDIR':
       return { code: 'file-unreadable' as const, file, message: `${what} must be a file, found a directory` };
+    case 'ENOTREG':
+      return { code: 'file-unreadable' as const, file, message: `${what} must be a file, found ${(error as { kind: string }).kind}` };
     case 'EACCES':
     case 'EPERM':
       return { code: 'file-unreadable' as const, file, message: `${what} cannot be read: permission denied` };

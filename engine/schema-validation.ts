@@ -148,6 +148,8 @@ function describe(error: ErrorObject, value: unknown): SchemaProblem {
       return here(`${at} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}, found ${found}`);
     case 'const':
       return here(`${at} must be ${JSON.stringify(p.allowedValue)}, found ${found}`);
+    case 'maxLength':
+      return here(`${at} must be at most ${String(p.limit)} characters long, found ${String((value as string).length)}`);
     case 'format':
       return here(`${at} must be ${FORMAT_NAMES[String(p.format)] ?? `a ${String(p.format)}`}, found ${found}`);
     default:

@@ -171,7 +171,10 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
       ids,
     );
   } catch (error) {
-    const reason = (error as Error).message;
+    const reason =
+      error instanceof RangeError && /call stack/i.test(error.message)
+        ? 'the data is nested too deeply to search: evaluation ran out of stack (a path with .. or * met a document nested thousands of levels deep)'
+        : (error as Error).message;
     return finding(rule, resource, 'error', { path: '', op: '', status: 'unknown', reason }, { error: reason }, state, undefined, ids);
   }
 }

@@ -198,5 +198,6 @@ function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
   return typeof value === 'string' ? JSON.stringify(value) : `a ${typeof value}`;
 }

@@ -23,7 +23,7 @@ export type Probe =
  */
 export function buildRequest(spec: RequestSpec): IamRequest {
   const context = new Map<string, ContextValue>();
-  for (const key in spec.context) context.set(key.toLowerCase(), spec.context[key] as ContextValue);
+  for (const [key, value] of Object.entries(spec.context)) context.set(key.toLowerCase(), value);
   const ecKeys = Object.keys(spec.encryptionContext);
   for (const key of ecKeys) context.set(EC_PREFIX + key.toLowerCase(), spec.encryptionContext[key] as string);
   if (ecKeys.length > 0) context.set(EC_KEYS, ecKeys);

@@ -103,10 +103,11 @@ export const iamPolicy: ValueOperator = {
       const build = (caller: RequestPrincipal): RequestSpec => {
         // The scope is this evaluation's own: the caller is added to it for the templates that read {{principal…}}.
         (scope as Record<string, unknown>).principal = caller;
-        const values: Record<string, ContextValue> = {};
-        for (const [key, render] of requestContext) values[key] = contextValue(render(scope));
-        const pairs: Record<string, string> = {};
-        for (const [key, template] of encryptionContext) pairs[key] = template.render(scope);
+        // Keys come from the rule file: fromEntries keeps a "__proto__" key as data.
+        const values: Record<string, ContextValue> = Object.fromEntries(
+          requestContext.map(([key, render]) => [key, contextValue(render(scope))]),
+        );
+        const pairs: Record<string, string> = Object.fromEntries(encryptionContext.map(([key, template]) => [key, template.render(scope)]));
         return {
           principal: caller,
           action: action.render(scope),

@@ -3,6 +3,8 @@ import { JSONPath } from 'jsonpath-plus';
 /** A JSONPath checked and compiled once: `query` returns every value it selects. */
 export interface CompiledPath {
   readonly source: string;
+  /** A chain of names and indexes (`$.a.b[0]`): at most one value, found without a search. */
+  readonly direct: boolean;
   query(json: unknown): unknown[];
 }
 
@@ -29,10 +31,11 @@ export function compilePath(source: string): CompiledPath {
   const steps = parse(source);
   if (steps.every((s) => s.kind === 'name')) {
     const names = steps.map((s) => (s as { name: string }).name);
-    return { source, query: (json) => direct(json, names) };
+    return { source, direct: true, query: (json) => direct(json, names) };
   }
   return {
     source,
+    direct: false,
     query(json) {
       if (json === null || typeof json !== 'object') return [];
       return JSONPath({ path: source, json, eval: false, wrap: true, resultType: 'value' }) as unknown[];

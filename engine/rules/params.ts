@@ -135,16 +135,11 @@ export function substituteParams(
   const walk = (value: unknown, pointer: string): unknown => {
     if (typeof value === 'string') return substituteString(compiler, value, pointer, values);
     if (Array.isArray(value)) return value.map((item, i) => walk(item, `${pointer}/${i}`));
-    if (isObject(value)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = walk(v, `${pointer}/${k}`);
-      return out;
-    }
+    // fromEntries defines own properties: a "__proto__" key stays data and never becomes a prototype.
+    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, `${pointer}/${k}`)]));
     return value;
   };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) out[k] = k === 'params' ? v : walk(v, `/${k}`);
-  return out;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, k === 'params' ? v : walk(v, `/${k}`)]));
 }
 
 function substituteString(compiler: RuleCompiler, text: string, pointer: string, values: Readonly<Record<string, unknown>>): unknown {

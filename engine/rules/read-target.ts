@@ -2,10 +2,30 @@ import type { EvaluationState, Target } from './compiled-rule.js';
 
 export type TargetRead = { readonly ok: true; readonly values: unknown[] } | { readonly ok: false; readonly reason: string };
 
+/**
+ * Searching queries (`..`, `*`, slices) on documents that many resources share — the snapshot, a looked-up key —
+ * by document, then path. `snapshot..KmsKeyId` selects the same values for every resource of a snapshot: it is
+ * evaluated once per snapshot, so a rule that searches the whole document for each of 100,000 trails costs one
+ * pass, not 100,000. Entries go with their documents.
+ */
+const sharedQueries = new WeakMap<object, Map<string, unknown[]>>();
+
 /** The values a target selects, or why they cannot be known (its binding did not resolve). */
 export function readTarget(state: EvaluationState, target: Target): TargetRead {
   if (target.root === undefined) return { ok: true, values: target.path.query(state.scope.resource) };
   const unresolved = state.unresolved.get(target.root);
   if (unresolved !== undefined) return { ok: false, reason: unresolved };
-  return { ok: true, values: target.path.query(state.scope[target.root]) };
+  const root = state.scope[target.root];
+  if (target.path.direct || root === null || typeof root !== 'object') return { ok: true, values: target.path.query(root) };
+  let queries = sharedQueries.get(root);
+  if (queries === undefined) {
+    queries = new Map();
+    sharedQueries.set(root, queries);
+  }
+  let values = queries.get(target.path.source);
+  if (values === undefined) {
+    values = target.path.query(root);
+    queries.set(target.path.source, values);
+  }
+  return { ok: true, values };
 }

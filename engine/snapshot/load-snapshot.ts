@@ -6,6 +6,9 @@ import type { LoadedSnapshot, SnapshotDocument } from './types.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
+/** The largest key policy KMS accepts (PutKeyPolicy: 32 KB). */
+export const MAX_POLICY_LENGTH = 32768;
+
 let validator: SchemaValidator | undefined;
 
 /**
@@ -42,7 +45,7 @@ export function snapshotFromData(data: unknown, origin: SnapshotOrigin): LoadedS
     );
   }
   const document = data as SnapshotDocument;
-  parsePolicyStrings(document, origin, file);
+  checkPolicies(document, origin, file);
   return { path: origin.path, sha256: origin.sha256, document };
 }
 
@@ -58,11 +61,23 @@ function checkVersion(data: unknown, origin: SnapshotOrigin, path: string): void
   });
 }
 
-function parsePolicyStrings(document: SnapshotDocument, origin: SnapshotOrigin, path: string): void {
+function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path: string): void {
   const problems: Diagnostic[] = [];
   for (const [arn, entry] of Object.entries(document.keys)) {
-    if (typeof entry.policy !== 'string') continue;
+    if (entry.policy === null || entry.policy === undefined) continue;
     const pointer = `/keys/${arn.replaceAll('~', '~0').replaceAll('/', '~1')}/policy`;
+    // KMS caps a key policy at 32 KB: a bigger one cannot come from AWS, and its strings would fill every finding.
+    const size = typeof entry.policy === 'string' ? entry.policy.length : JSON.stringify(entry.policy).length;
+    if (size > MAX_POLICY_LENGTH) {
+      problems.push({
+        code: 'snapshot-policy',
+        file: path,
+        ...origin.locate(pointer),
+        message: `${displayPath(pointer)} is ${size} characters long: a KMS key policy is at most ${MAX_POLICY_LENGTH}`,
+      });
+      continue;
+    }
+    if (typeof entry.policy !== 'string') continue;
     try {
       const parsed: unknown = JSON.parse(entry.policy);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`found ${describeValue(parsed)}`);
