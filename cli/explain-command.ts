@@ -44,7 +44,7 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
     rule: args.rule,
     resource: args.resource,
   });
-  const text = args.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : explainText(explanation);
+  const text = args.format === 'json' ? jsonText(explanation) : explainText(explanation);
   await writeOutput([text], args.out);
   return 0;
 }
@@ -106,8 +106,26 @@ function mark(ok: boolean): string {
   return ok ? '✓' : '✗';
 }
 
+function jsonText(explanation: Explanation): string {
+  try {
+    return `${JSON.stringify(explanation, null, 2)}\n`;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new TrailguardError({
+      code: 'output',
+      message: 'the trace holds a value nested too deeply to write as JSON: use --format text, which shortens values',
+    });
+  }
+}
+
 /** A value on one line: JSON, cut at 300 characters (the JSON format has it all). */
 function brief(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'undefined';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? 'undefined';
+  } catch (error) {
+    if (error instanceof RangeError) return '(a value nested too deeply to show)';
+    throw error;
+  }
   return text.length <= 300 ? text : `${text.slice(0, 300)}… (${text.length} characters; --format json shows all)`;
 }

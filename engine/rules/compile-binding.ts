@@ -89,7 +89,8 @@ function compileKind(
       return (state) => ({ ok: true, value: template.render(state.scope) });
     }
     case 'join': {
-      const pieces = (raw.join as unknown[]).map((p, i) => parts.template(`join/${i}`, p));
+      // The schema has already reported a join that is not a list; compile what there is.
+      const pieces = (Array.isArray(raw.join) ? raw.join : []).map((p, i) => parts.template(`join/${i}`, p));
       const separator = typeof raw.with === 'string' ? raw.with : '';
       return (state) => ({
         ok: true,

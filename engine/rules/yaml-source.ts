@@ -21,7 +21,8 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; di
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = doc.errors.map((error) => {
     const pos = lineCounter.linePos(error.pos[0]);
-    return { code: 'yaml-syntax', file, line: pos.line, column: pos.col, message: `YAML syntax: ${firstLine(error.message)}` };
+    const message = /call stack/i.test(error.message) ? 'the document is nested too deeply to read' : firstLine(error.message);
+    return { code: 'yaml-syntax', file, line: pos.line, column: pos.col, message: `YAML syntax: ${message}` };
   });
   if (diagnostics.length > 0) return { diagnostics };
   let data: unknown;

@@ -9,6 +9,9 @@ export const SNAPSHOT_SCHEMA_VERSION = 1;
 /** The largest key policy KMS accepts (PutKeyPolicy: 32 KB). */
 export const MAX_POLICY_LENGTH = 32768;
 
+/** A policy nests six levels (Statement, statement, Condition, operator, key, values); far deeper is not a policy. */
+export const MAX_POLICY_DEPTH = 32;
+
 let validator: SchemaValidator | undefined;
 
 /**
@@ -66,6 +69,15 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
   for (const [arn, entry] of Object.entries(document.keys)) {
     if (entry.policy === null || entry.policy === undefined) continue;
     const pointer = `/keys/${arn.replaceAll('~', '~0').replaceAll('/', '~1')}/policy`;
+    if (typeof entry.policy === 'object' && nestedDeeperThan(entry.policy, MAX_POLICY_DEPTH)) {
+      problems.push({
+        code: 'snapshot-policy',
+        file: path,
+        ...origin.locate(pointer),
+        message: `${displayPath(pointer)} is nested more than ${MAX_POLICY_DEPTH} levels deep: no key policy is`,
+      });
+      continue;
+    }
     // KMS caps a key policy at 32 KB: a bigger one cannot come from AWS, and its strings would fill every finding.
     const size = typeof entry.policy === 'string' ? entry.policy.length : JSON.stringify(entry.policy).length;
     if (size > MAX_POLICY_LENGTH) {
@@ -81,6 +93,7 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
     try {
       const parsed: unknown = JSON.parse(entry.policy);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`found ${describeValue(parsed)}`);
+      if (nestedDeeperThan(parsed, MAX_POLICY_DEPTH)) throw new Error(`it is nested more than ${MAX_POLICY_DEPTH} levels deep`);
       entry.policy = parsed;
     } catch (error) {
       problems.push({
@@ -92,6 +105,18 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
     }
   }
   if (problems.length > 0) throw new TrailguardError(problems);
+}
+
+/** Whether a parsed value nests deeper than `limit`, found without recursion (a crafted value could exhaust the stack). */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Loads several snapshots, reporting the problems of every file together. */

@@ -174,6 +174,23 @@ describe('documents built to exhaust the parser or the evaluator', () => {
     );
   });
 
+  it('a key policy or a rule file nested thousands of levels deep is refused, not a crash', async () => {
+    const policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Sid":${'['.repeat(10_000)}${']'.repeat(10_000)}}]}`;
+    const snapshot = file(
+      'deep/policy.json',
+      snapshotText(plainTrail(`,"KmsKeyId":"${KEY}"`), `{"${KEY}":{"metadata":null,"error":null,"policy":${policy}}}`),
+    );
+    const run = await cli(['check', snapshot]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /policy\.json:\d+:\d+ keys\["arn:aws:kms:us-east-1:111122223333:key\/k"\]\.policy is nested more than 32 levels deep: no key policy is \[snapshot-policy\]\n$/,
+    );
+    file('deep/rules/r.yaml', `id: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+    const rules = await cli(['validate', join(dir, 'deep/rules')]);
+    expect(rules.code).toBe(2);
+    expect(rules.stderr).toMatch(/r\.yaml:1:\d+ YAML syntax: the document is nested too deeply to read \[yaml-syntax\]\n$/);
+  });
+
   it('regexes and globs built to backtrack run in linear time on a 1 MB value', async () => {
     const snapshot = file('regex/snapshot.json', snapshotText(plainTrail(`,"Extra":"${'a'.repeat(1_000_000)}!"`)));
     file(
