@@ -16,6 +16,8 @@ export interface CollectArgs {
   readonly externalId: string | undefined;
   readonly outDir: string | undefined;
   readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly requestTimeout: number;
   readonly parallelAccounts: number;
   readonly quiet: boolean;
 }
@@ -37,6 +39,8 @@ export function collectBuilder(yargs: Argv): Argv<CollectArgs> {
     .option('external-id', { type: 'string', describe: 'organisation mode: the external id the role requires' })
     .option('out-dir', { type: 'string', describe: 'organisation mode: the folder for one snapshot per account (<account>.json)' })
     .option('concurrency', { type: 'number', default: 8, describe: 'API calls in flight at once per account' })
+    .option('max-attempts', { type: 'number', default: 6, describe: 'attempts per API call, retries with backoff included' })
+    .option('request-timeout', { type: 'number', default: 30, describe: 'seconds to wait for one API response before retrying' })
     .option('parallel-accounts', { type: 'number', default: 4, describe: 'organisation mode: accounts collected at once' })
     .option('quiet', {
       type: 'boolean',
@@ -56,6 +60,11 @@ export async function runCollect(args: CollectArgs): Promise<number> {
     if (!Number.isInteger(n) || n < 1 || n > 64)
       throw usage(`--concurrency and --parallel-accounts take a whole number from 1 to 64, found ${n}`);
   }
+  if (!Number.isInteger(args.maxAttempts) || args.maxAttempts < 1 || args.maxAttempts > 20)
+    throw usage(`--max-attempts takes a whole number from 1 to 20, found ${args.maxAttempts}`);
+  if (!(args.requestTimeout > 0 && args.requestTimeout <= 600))
+    throw usage(`--request-timeout takes a number of seconds above 0 and at most 600, found ${args.requestTimeout}`);
+  const clientOptions = { maxAttempts: args.maxAttempts, requestTimeoutMs: Math.round(args.requestTimeout * 1000) };
   // The SDK warns on Node 20 that its releases from 2027 need Node 22; trailguard pins its SDK versions.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const collectors = await import('../collectors/index.js');
@@ -73,23 +82,27 @@ export async function runCollect(args: CollectArgs): Promise<number> {
   };
   try {
     if (args.roleName === undefined) {
-      const snapshot = await collectors.collectAccount(collectors.createAwsClients({ credentials: base }), options);
+      const snapshot = await collectors.collectAccount(collectors.createAwsClients({ ...clientOptions, credentials: base }), options);
       await writeOutput([`${JSON.stringify(snapshot, null, 2)}\n`], args.out);
       report(snapshot, args.out, say);
       return 0;
     }
-    const caller = await collectors.identify(collectors.createAwsClients({ credentials: base }), regions?.[0]);
-    const results = await collectors.collectOrganisation((credentials) => collectors.createAwsClients({ credentials }), base, {
-      ...options,
-      accounts,
-      roleName: args.roleName,
-      ...(args.externalId === undefined ? {} : { externalId: args.externalId }),
-      partition: caller.partition,
-      accountConcurrency: args.parallelAccounts,
-      onAccount: (result) => {
-        if ('error' in result) say(`trailguard: ${result.account}: ${result.error}`);
+    const caller = await collectors.identify(collectors.createAwsClients({ ...clientOptions, credentials: base }), regions?.[0]);
+    const results = await collectors.collectOrganisation(
+      (credentials) => collectors.createAwsClients({ ...clientOptions, credentials }),
+      base,
+      {
+        ...options,
+        accounts,
+        roleName: args.roleName,
+        ...(args.externalId === undefined ? {} : { externalId: args.externalId }),
+        partition: caller.partition,
+        accountConcurrency: args.parallelAccounts,
+        onAccount: (result) => {
+          if ('error' in result) say(`trailguard: ${result.account}: ${result.error}`);
+        },
       },
-    });
+    );
     return await writeAccounts(results, args.outDir as string, say);
   } catch (error) {
     if (error instanceof collectors.CredentialsError) {

@@ -18,6 +18,8 @@ export interface ClientOptions {
   /** A named profile for the default chain. */
   readonly profile?: string;
   readonly maxAttempts?: number;
+  /** How long to wait for one response before the attempt fails (and is retried). */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -30,7 +32,14 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     region,
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 6,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and keeps waiting: an
+    // endpoint that never answers would hang the collection (found by the fault-injection tests).
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      socketTimeout: options.requestTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+    },
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
   });

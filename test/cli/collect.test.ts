@@ -59,6 +59,8 @@ describe('trailguard collect: credentials and usage', () => {
       'no-such-file.txt: accounts file cannot be read: no such file [file-not-found]',
     ],
     [['--concurrency', '0'], 'trailguard: --concurrency and --parallel-accounts take a whole number from 1 to 64, found 0 [usage]'],
+    [['--max-attempts', '0'], 'trailguard: --max-attempts takes a whole number from 1 to 20, found 0 [usage]'],
+    [['--request-timeout', '-1'], 'trailguard: --request-timeout takes a number of seconds above 0 and at most 600, found -1 [usage]'],
   ])('%j: %s', async (args, line) => {
     const run = await cli(['collect', ...args], { env: noCredentials() });
     expect(run.code).toBe(2);

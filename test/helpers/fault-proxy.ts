@@ -1,0 +1,115 @@
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the proxy does to a matching call instead of forwarding it. */
+export type FaultKind = 'throttle' | '500' | '503' | 'drop' | 'hang';
+
+export interface Fault {
+  /** The API operation (`GetKeyPolicy`, `DescribeTrails`…). */
+  readonly operation: string;
+  /** Only calls signed for this Region; every Region when absent. */
+  readonly region?: string;
+  readonly kind: FaultKind;
+  /** How many matching calls get the fault before calls go through (Infinity: all of them). */
+  readonly times: number;
+}
+
+export interface FaultProxy {
+  readonly endpoint: string;
+  /** Calls seen per `operation` and per `operation region`, faulted or not. */
+  readonly calls: Map<string, number>;
+  /** Resolves when a call of the operation arrives (for interrupting a run mid-way). */
+  seen(operation: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A loopback HTTP proxy in front of moto that injects the faults AWS clients meet — throttling, 5xx answers,
+ * dropped connections, answers that never come — on chosen operations, and forwards everything else untouched.
+ * The operation is read from the request as the SDK sends it: `X-Amz-Target` (JSON protocols: KMS, CloudTrail)
+ * or the `Action` form field (query protocols: STS, EC2); the Region from the signature's credential scope.
+ */
+export async function startFaultProxy(upstream: string, faults: readonly Fault[]): Promise<FaultProxy> {
+  const remaining = faults.map((f) => ({ ...f, left: f.times }));
+  const calls = new Map<string, number>();
+  const waiting = new Map<string, (() => void)[]>();
+  const hung = new Set<ServerResponse>();
+  const target = new URL(upstream);
+
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const operation = operationOf(req, body);
+    const region = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    for (const key of [operation, `${operation} ${region}`]) calls.set(key, (calls.get(key) ?? 0) + 1);
+    for (const resolve of waiting.get(operation) ?? []) resolve();
+    waiting.delete(operation);
+    const fault = remaining.find((f) => f.operation === operation && (f.region === undefined || f.region === region) && f.left > 0);
+    if (fault !== undefined) {
+      fault.left--;
+      inject(fault.kind, req, res, hung);
+      return;
+    }
+    const forwarded = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forwarded.on('error', () => res.destroy());
+    forwarded.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    seen: (operation) =>
+      new Promise((resolve) => {
+        if ((calls.get(operation) ?? 0) > 0) return resolve();
+        waiting.set(operation, [...(waiting.get(operation) ?? []), resolve]);
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        for (const res of hung) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function inject(kind: FaultKind, req: IncomingMessage, res: ServerResponse, hung: Set<ServerResponse>): void {
+  const json = (status: number, type: string, message: string) => {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'fault-proxy' });
+    res.end(JSON.stringify({ __type: type, message }));
+  };
+  switch (kind) {
+    case 'throttle':
+      return json(400, 'ThrottlingException', 'Rate exceeded');
+    case '500':
+      return json(500, 'InternalFailure', 'injected internal failure');
+    case '503':
+      return json(503, 'ServiceUnavailableException', 'injected: service unavailable');
+    case 'drop':
+      req.socket.destroy();
+      return;
+    case 'hang':
+      hung.add(res);
+      return;
+  }
+}
+
+function operationOf(req: IncomingMessage, body: Buffer): string {
+  const amzTarget = req.headers['x-amz-target'];
+  if (typeof amzTarget === 'string') return amzTarget.slice(amzTarget.lastIndexOf('.') + 1).replace(/^CloudTrail_\d+\./, '');
+  return new URLSearchParams(body.toString('utf8')).get('Action') ?? 'unknown';
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
