@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 
 const REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
-const ACCOUNT = '111122223333';
+const DEFAULT_ACCOUNT = '111122223333';
 
 /** One of four realistic key policies (console-created, CIS statements, AWS docs with SourceArn, and a broken one). */
-function policy(keyArn: string, trailArns: readonly string[], variant: number): object {
+function policy(keyArn: string, trailArns: readonly string[], variant: number, ACCOUNT: string): object {
   const ct = { Service: 'cloudtrail.amazonaws.com' };
   const root = {
     Sid: 'Enable IAM User Permissions',
@@ -49,7 +49,7 @@ function policy(keyArn: string, trailArns: readonly string[], variant: number): 
 }
 
 /** Writes a snapshot of `trails` trails, one KMS key per ten trails, and returns when it is on disk. */
-export async function generateSnapshot(file: string, trails: number): Promise<void> {
+export async function generateSnapshot(file: string, trails: number, ACCOUNT = DEFAULT_ACCOUNT): Promise<void> {
   const out = createWriteStream(file);
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
@@ -96,7 +96,7 @@ export async function generateSnapshot(file: string, trails: number): Promise<vo
         KeySpec: 'SYMMETRIC_DEFAULT',
         KeyUsage: 'ENCRYPT_DECRYPT',
       },
-      policy: policy(arn, covered, k % 4),
+      policy: policy(arn, covered, k % 4, ACCOUNT),
       error: null,
       rotationEnabled: true,
     };

@@ -55,24 +55,34 @@ const reportSizes = (process.env.TRAILGUARD_BENCH_REPORT_SIZES ?? '1000,10000').
 const kept = new Map<number, string>();
 mkdirSync(work, { recursive: true });
 console.log(`trailguard benchmark: check --format json against read + JSON.parse of the same file (median of ${runs} runs)`);
-console.log('trails   snapshot  baseline s  check s  time ×  baseline MB  check MB  memory ×  findings/s');
+// The fixed cost of a run (start-up, loading rules and schemas), so the cost per trail can be seen apart from it.
+const empty = join(work, 'snapshot-0.json');
+await generateSnapshot(empty, 0);
+const startup = measure([cliPath, 'check', empty, '--format', 'json', '--out', join(work, 'results-0.json'), '--quiet'], runs, [0, 1]);
+console.log(`start-up (a snapshot with no trail): ${startup.seconds.toFixed(2)} s, ${startup.peakMb.toFixed(0)} MB`);
+console.log('trails   snapshot  baseline s  check s  time ×  baseline MB  check MB  memory ×  findings/s  µs/trail');
 let failed = false;
+const perTrail: number[] = [];
+const jsonSeconds = new Map<number, number>();
 for (const trails of sizes) {
   const snapshot = join(work, `snapshot-${trails}.json`);
   await generateSnapshot(snapshot, trails);
   const base = measure([baselinePath, snapshot], runs, [0]);
   const out = join(work, `results-${trails}.json`);
   const check = measure([cliPath, 'check', snapshot, '--format', 'json', '--out', out, '--quiet'], runs, [0, 1]);
+  jsonSeconds.set(trails, check.seconds);
   const findings = summaryTotal(out);
   const time = check.seconds / base.seconds;
   const memory = check.peakMb / base.peakMb;
   const mb = (statSync(snapshot).size / 1e6).toFixed(1);
+  const micros = ((check.seconds - startup.seconds) / trails) * 1e6;
+  perTrail.push(micros);
   console.log(
     `${String(trails).padStart(6)}  ${mb.padStart(6)} MB  ${base.seconds.toFixed(2).padStart(10)}  ${check.seconds.toFixed(2).padStart(7)}  ${time.toFixed(2).padStart(6)}  ${base.peakMb.toFixed(0).padStart(11)}  ${check.peakMb.toFixed(0).padStart(8)}  ${memory.toFixed(2).padStart(8)}  ${Math.round(
       findings / check.seconds,
     )
       .toString()
-      .padStart(10)}`,
+      .padStart(10)}  ${micros.toFixed(1).padStart(8)}`,
   );
   if (trails >= 100_000 && (time > targets.time || memory > targets.memory)) failed = true;
   if (reportSizes.includes(trails)) kept.set(trails, out);
@@ -80,6 +90,56 @@ for (const trails of sizes) {
 }
 const verdict = !sizes.some((n) => n >= 100_000) ? ': not measured (no size of 100k trails or more)' : failed ? ': NOT MET' : ': met';
 console.log(`targets at 100k trails: time × ≤ ${targets.time}, memory × ≤ ${targets.memory}${verdict}`);
+// Flat: the cost of one more trail (start-up taken out) never grows by more than 1.5× from one size to the next,
+// ten times larger (a quadratic join would grow it tenfold). It may fall: the JIT warms up on larger runs.
+const growth = Math.max(...perTrail.slice(1).map((m, i) => m / (perTrail[i] as number)), 0);
+const flat = growth <= 1.5;
+if (!flat) failed = true;
+console.log(
+  `cost per trail from ${sizes[0]} to ${sizes.at(-1)} trails: ${perTrail.map((m) => m.toFixed(1)).join(' → ')} µs; largest growth between sizes × ${growth.toFixed(2)} (target ≤ 1.5): ${flat ? 'flat' : 'NOT flat'}`,
+);
+
+// An organisation: one snapshot per account, all checked in one run, against reading and parsing all the files.
+const accounts = Number(process.env.TRAILGUARD_BENCH_ACCOUNTS ?? 1000);
+const trailsPerAccount = Number(process.env.TRAILGUARD_BENCH_TRAILS_PER_ACCOUNT ?? 10);
+if (accounts > 0) {
+  const org = join(work, 'org');
+  rmSync(org, { recursive: true, force: true });
+  mkdirSync(org, { recursive: true });
+  const files: string[] = [];
+  for (let a = 0; a < accounts; a++) {
+    const file = join(org, `${String(a).padStart(4, '0')}.json`);
+    await generateSnapshot(file, trailsPerAccount, String(100000000000 + a));
+    files.push(file);
+  }
+  const base = measure([baselinePath, ...files], runs, [0]);
+  const out = join(work, 'results-org.json');
+  const check = measure([cliPath, 'check', ...files, '--format', 'json', '--out', out, '--quiet'], runs, [0, 1]);
+  const ratio = check.seconds / base.seconds;
+  if (ratio > targets.time) failed = true;
+  console.log('');
+  console.log(`organisation: ${accounts} account snapshots of ${trailsPerAccount} trails, one check run, against read + JSON.parse of all the files`);
+  console.log(
+    `baseline ${base.seconds.toFixed(2)} s (${base.peakMb.toFixed(0)} MB), check ${check.seconds.toFixed(2)} s (${check.peakMb.toFixed(0)} MB): time × ${ratio.toFixed(2)} (target ≤ ${targets.time}): ${ratio <= targets.time ? 'met' : 'NOT MET'}`,
+  );
+  rmSync(out, { force: true });
+  rmSync(org, { recursive: true, force: true });
+}
+
+// HTML straight from check, against the JSON results' time at the same size.
+const htmlSize = Number(process.env.TRAILGUARD_BENCH_HTML_SIZE ?? 10000);
+const htmlJson = jsonSeconds.get(htmlSize);
+if (htmlJson !== undefined) {
+  const snapshot = join(work, `snapshot-${htmlSize}.json`);
+  const html = measure([cliPath, 'check', snapshot, '--format', 'html', '--out', join(work, 'report.html'), '--quiet'], runs, [0, 1]);
+  const ratio = html.seconds / htmlJson;
+  if (ratio >= targets.time) failed = true;
+  console.log('');
+  console.log(
+    `HTML report for ${htmlSize} trails: check --format html ${html.seconds.toFixed(2)} s (${html.peakMb.toFixed(0)} MB) against --format json ${htmlJson.toFixed(2)} s: × ${ratio.toFixed(2)} (target < ${targets.time}): ${ratio < targets.time ? 'met' : 'NOT MET'}`,
+  );
+  rmSync(join(work, 'report.html'), { force: true });
+}
 
 // Reports: `render` of saved results against read + JSON.parse of the same results file, and the report's size.
 console.log('');
