@@ -118,7 +118,9 @@ if (accounts > 0) {
   const ratio = check.seconds / base.seconds;
   if (ratio > targets.time) failed = true;
   console.log('');
-  console.log(`organisation: ${accounts} account snapshots of ${trailsPerAccount} trails, one check run, against read + JSON.parse of all the files`);
+  console.log(
+    `organisation: ${accounts} account snapshots of ${trailsPerAccount} trails, one check run, against read + JSON.parse of all the files`,
+  );
   console.log(
     `baseline ${base.seconds.toFixed(2)} s (${base.peakMb.toFixed(0)} MB), check ${check.seconds.toFixed(2)} s (${check.peakMb.toFixed(0)} MB): time × ${ratio.toFixed(2)} (target ≤ ${targets.time}): ${ratio <= targets.time ? 'met' : 'NOT MET'}`,
   );
