@@ -85,11 +85,14 @@ function inject(kind: FaultKind, req: IncomingMessage, res: ServerResponse, hung
   };
   switch (kind) {
     case 'throttle':
-      return json(400, 'ThrottlingException', 'Rate exceeded');
+      json(400, 'ThrottlingException', 'Rate exceeded');
+      return;
     case '500':
-      return json(500, 'InternalFailure', 'injected internal failure');
+      json(500, 'InternalFailure', 'injected internal failure');
+      return;
     case '503':
-      return json(503, 'ServiceUnavailableException', 'injected: service unavailable');
+      json(503, 'ServiceUnavailableException', 'injected: service unavailable');
+      return;
     case 'drop':
       req.socket.destroy();
       return;
