@@ -63,7 +63,7 @@ export function explainText(e: Explanation): string {
     lines.push('', 'bindings');
     const width = Math.max(...e.bindings.map((b) => b.name.length));
     for (const b of e.bindings) {
-      lines.push(`  ${b.name.padEnd(width)} = ${b.resolved ? brief(b.value) : `unresolved: ${b.reason}`}`);
+      lines.push(`  ${b.name.padEnd(width)} = ${b.resolved ? (lookedUp(b.value) ?? brief(b.value)) : `unresolved: ${b.reason}`}`);
     }
   }
   for (const step of e.steps) lines.push('', ...stepLines(step));
@@ -100,6 +100,23 @@ function requestLines(r: RequestTrace): string[] {
     }
   }
   return out;
+}
+
+/** A looked-up document (a KMS key) in words: which one, from which snapshot, and what it holds. */
+function lookedUp(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const v = value as { arn?: unknown; snapshot?: unknown; policy?: unknown; metadata?: unknown; error?: unknown };
+  if (typeof v.arn !== 'string' || typeof v.snapshot !== 'string') return undefined;
+  const statements = (v.policy as { Statement?: unknown } | null)?.Statement;
+  const policy =
+    v.policy === null || v.policy === undefined
+      ? 'no policy'
+      : `a policy of ${Array.isArray(statements) ? statements.length : 1} statement${Array.isArray(statements) && statements.length === 1 ? '' : 's'}`;
+  const state = (v.metadata as { KeyState?: unknown } | null)?.KeyState;
+  const error = v.error as { operation?: unknown; code?: unknown } | null;
+  const parts = [policy, typeof state === 'string' ? `state ${state}` : 'no metadata'];
+  if (error !== null && error !== undefined) parts.push(`${String(error.operation)} failed: ${String(error.code)}`);
+  return `${v.arn} (from ${v.snapshot}): ${parts.join(', ')}`;
 }
 
 function mark(ok: boolean): string {

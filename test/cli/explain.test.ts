@@ -18,6 +18,9 @@ describe('trailguard explain', () => {
       /^ {2}verdict {3}fail: Trail root-only-decrypt: the policy of key .* nothing confines the grant$/,
     );
     expect(lines).toContain('when[0] $.KmsKeyId exists (all) → pass');
+    expect(lines).toContain(
+      '  key       = arn:aws:kms:us-east-1:222233334444:key/1d4b2f6a-0000-4000-8000-00000000a002 (from examples/non-compliant/snapshot.json): a policy of 3 statements, state Enabled',
+    );
     expect(lines).toContain('assert[0] key.policy iam-policy (all) → fail');
     expect(
       lines.some((l) => l.startsWith('  logObject = "arn:aws:s3:::cloudtrail-222233334444/AWSLogs/222233334444/CloudTrail/us-east-1/')),
