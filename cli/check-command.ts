@@ -3,14 +3,12 @@ import { TrailguardError } from '../engine/errors.js';
 import { SEVERITIES, type Severity } from '../engine/model.js';
 import { prepareCheck } from '../engine/run-check.js';
 import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
+import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { describeSummary } from './summary-line.js';
 import { writeOutput } from './write-output.js';
 
-export interface CheckArgs extends OutputArgs {
+export interface CheckArgs extends OutputArgs, RuleArgs {
   readonly snapshots: readonly string[];
-  readonly rules: readonly string[];
-  readonly builtin: boolean;
-  readonly params: string | undefined;
   readonly waivers: string | undefined;
   readonly failOn: string;
   readonly failOnUnknown: boolean;
@@ -18,18 +16,8 @@ export interface CheckArgs extends OutputArgs {
 }
 
 export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
-  return outputOptions(yargs)
+  return ruleOptions(outputOptions(yargs))
     .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files (one per account; keys are looked up across all)' })
-    .option('rules', { type: 'string', array: true, default: [], describe: 'a rule pack folder or rule file to run as well (repeatable)' })
-    .option('builtin', {
-      type: 'boolean',
-      default: true,
-      describe: 'run the built-in cis-cloudtrail-kms pack (--no-builtin: only --rules)',
-    })
-    .option('params', {
-      type: 'string',
-      describe: 'a YAML file of rule parameter values: { <rule-id>: { <param>: value } } (over pack.yaml and defaults)',
-    })
     .option('waivers', {
       type: 'string',
       describe: 'a YAML list of exceptions {rule, resource (id or glob), reason, owner, expires}: matching findings become waived',

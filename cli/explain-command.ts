@@ -2,27 +2,22 @@ import type { Argv } from 'yargs';
 import { TrailguardError } from '../engine/errors.js';
 import { type Explanation, explain, type StepTrace } from '../engine/explain.js';
 import type { RequestTrace } from '../engine/iam/check-policy.js';
+import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { writeOutput } from './write-output.js';
 
-export interface ExplainArgs {
+export interface ExplainArgs extends RuleArgs {
   readonly snapshots: readonly string[];
   readonly rule: string;
   readonly resource: string;
-  readonly rules: readonly string[];
-  readonly builtin: boolean;
-  readonly params: string | undefined;
   readonly format: string;
   readonly out: string | undefined;
 }
 
 export function explainBuilder(yargs: Argv): Argv<ExplainArgs> {
-  return yargs
+  return ruleOptions(yargs)
     .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files, as given to check' })
     .option('rule', { type: 'string', demandOption: true, describe: 'the rule id' })
     .option('resource', { type: 'string', demandOption: true, describe: "the resource's id (a trail ARN) or its name" })
-    .option('rules', { type: 'string', array: true, default: [], describe: 'a rule pack folder or rule file to load as well (repeatable)' })
-    .option('builtin', { type: 'boolean', default: true, describe: 'load the built-in pack (--no-builtin: only --rules)' })
-    .option('params', { type: 'string', describe: 'a YAML file of rule parameter values, as for check' })
     .option('format', { type: 'string', default: 'text', describe: 'text (for people) or json (the whole trace)' })
     .option('out', {
       type: 'string',

@@ -1,4 +1,5 @@
 import { TrailguardError } from './errors.js';
+import { groupBy } from './group-by.js';
 import type { Finding, Status } from './model.js';
 import { readTextFile } from './read-input.js';
 import { parseYaml } from './rules/yaml-source.js';
@@ -66,6 +67,8 @@ interface Active {
  */
 export class WaiverSet {
   private readonly waivers: Active[];
+  /** The waivers of each rule, so a finding is compared only with its own rule's. */
+  private readonly byRule: Map<string, Active[]>;
 
   constructor(
     waivers: readonly Waiver[],
@@ -80,12 +83,13 @@ export class WaiverSet {
       count: 0,
       matchedOther: 0,
     }));
+    this.byRule = groupBy(this.waivers, (active) => active.waiver.rule);
   }
 
   apply(finding: Finding): Finding {
     let expired: Active | undefined;
-    for (const active of this.waivers) {
-      if (active.waiver.rule !== finding.ruleId || !active.matches(finding.resource.id)) continue;
+    for (const active of this.byRule.get(finding.ruleId) ?? []) {
+      if (!active.matches(finding.resource.id)) continue;
       if (!WAIVABLE.has(finding.status)) {
         active.matchedOther++;
         continue;

@@ -210,7 +210,7 @@ function duplicateIds(rules: readonly CompiledRule[]): Diagnostic[] {
 }
 
 /** Paths in messages are relative to the working folder when inside it, so they read like a compiler's. */
-function displayName(file: string): string {
+export function displayName(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith('..') ? file : rel;
 }

@@ -1,11 +1,11 @@
 import { readdir } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { combineErrors, type Diagnostic, TrailguardError } from '../errors.js';
 import { evaluateRule } from '../evaluate/evaluate-rule.js';
 import type { AssertionEvidence, Finding, Status } from '../model.js';
 import { readTextFile } from '../read-input.js';
 import type { CompiledRule } from '../rules/compiled-rule.js';
-import { loadRulePacks, type RulePack } from '../rules/load-rules.js';
+import { displayName, loadRulePacks, type RulePack } from '../rules/load-rules.js';
 import type { ParamOverride, ParamOverrides } from '../rules/params.js';
 import { isObject } from '../rules/rule-compiler.js';
 import { parseYaml, type YamlSource } from '../rules/yaml-source.js';
@@ -100,7 +100,7 @@ export async function loadPackTests(pack: RulePack): Promise<RuleTest[]> {
   const tests: RuleTest[] = [];
   for (const name of names) {
     const ruleId = name.slice(0, -TESTS_SUFFIX.length);
-    const file = shown(join(pack.folder, name));
+    const file = displayName(join(pack.folder, name));
     if (!ids.has(ruleId)) {
       // A single rule file given as the pack only brings its own tests.
       if (/\.ya?ml$/.test(pack.source)) continue;
@@ -193,7 +193,7 @@ function inputsOf(
 /** A snapshot file (relative to the tests file) or an inline fragment, completed into a whole snapshot. */
 async function loadInput(source: YamlSource, value: unknown, pointer: string): Promise<LoadedSnapshot> {
   if (typeof value === 'string') {
-    const path = shown(resolve(dirname(source.file), value));
+    const path = displayName(resolve(dirname(source.file), value));
     return loadSnapshot(path).catch((error: unknown) => {
       // A file that cannot be read is reported where the test names it; problems inside it, where they are.
       if (!(error instanceof TrailguardError) || error.diagnostics.some((d) => d.line !== undefined)) throw error;
@@ -309,9 +309,4 @@ export function possibleStatuses(rule: CompiledRule): Status[] {
 
 function testsFileOf(rule: CompiledRule): string {
   return rule.file.replace(/\.ya?ml$/, TESTS_SUFFIX);
-}
-
-function shown(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
 }
