@@ -7,17 +7,27 @@ interface OperatorSpec {
   readonly negated: boolean;
   /** Whether policy variables (`${aws:username}`) are substituted in this operator's values. */
   readonly variables: boolean;
-  readonly match: (requestValue: string, policyValue: string) => boolean;
+  /**
+   * Compares one request value with one policy value. `escaped`: the policy value went through variable
+   * substitution, so a backslash makes the next character literal (see `substituteVariables`).
+   */
+  readonly match: (requestValue: string, policyValue: string, escaped: boolean) => boolean;
 }
 
 const equals = (a: string, b: string) => a === b;
 const equalsIgnoreCase = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-const like = (a: string, b: string) => cachedWildcard(b)(a);
-const arnLike = (a: string, b: string) => {
+/** `…Equals` operators compare literally: a substituted value is read back without its escapes. */
+const withoutEscapes = (text: string) => text.replace(/\\(.)/gs, '$1');
+const literal = (compare: (a: string, b: string) => boolean) => (a: string, b: string, escaped: boolean) =>
+  compare(a, escaped ? withoutEscapes(b) : b);
+const like = (a: string, b: string, escaped: boolean) => (escaped ? cachedEscapedWildcard : cachedWildcard)(b)(a);
+/** ARN operators compare the six fields one by one, each with wildcards (`*` never spans a colon). */
+const arnLike = (a: string, b: string, escaped: boolean) => {
   const request = arnFields(a);
   const policy = arnFields(b);
   if (request === undefined || policy === undefined) return false;
-  return policy.every((field, i) => cachedWildcard(field)(request[i] ?? ''));
+  const compile = escaped ? cachedEscapedWildcard : cachedWildcard;
+  return policy.every((field, i) => compile(field)(request[i] ?? ''));
 };
 const numeric = (compare: (a: number, b: number) => boolean) => (a: string, b: string) => {
   const x = Number(a);
@@ -44,10 +54,10 @@ const eq = (a: number, b: number) => a === b;
 
 /** The condition operators of the IAM policy grammar, by base name (qualifiers and `IfExists` removed). */
 export const CONDITION_OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map([
-  ['StringEquals', spec(false, equals, true)],
-  ['StringNotEquals', spec(true, equals, true)],
-  ['StringEqualsIgnoreCase', spec(false, equalsIgnoreCase, true)],
-  ['StringNotEqualsIgnoreCase', spec(true, equalsIgnoreCase, true)],
+  ['StringEquals', spec(false, literal(equals), true)],
+  ['StringNotEquals', spec(true, literal(equals), true)],
+  ['StringEqualsIgnoreCase', spec(false, literal(equalsIgnoreCase), true)],
+  ['StringNotEqualsIgnoreCase', spec(true, literal(equalsIgnoreCase), true)],
   ['StringLike', spec(false, like, true)],
   ['StringNotLike', spec(true, like, true)],
   ['NumericEquals', spec(false, numeric(eq))],
@@ -98,6 +108,7 @@ function memoize<T>(compile: (text: string) => T, limit: number): (text: string)
 }
 
 const cachedWildcard = memoize((pattern) => compileWildcard(pattern), 100_000);
+const cachedEscapedWildcard = memoize((pattern) => compileWildcard(pattern, { escapes: true }), 10_000);
 const cachedCidr = memoize(compileCidr, 10_000);
 
 function compileCidr(cidr: string): (address: string) => boolean {

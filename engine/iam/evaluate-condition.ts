@@ -22,10 +22,10 @@ export function evaluateCondition(clause: ConditionClause, context: ReadonlyMap<
     if (clause.set === 'all') return true;
     return operator.negated;
   }
-  const policyValues =
-    operator.variables && clause.hasVariables ? clause.values.map((v) => substituteVariables(v, context)) : clause.values;
+  const escaped = operator.variables && clause.hasVariables;
+  const policyValues = escaped ? clause.values.map((v) => substituteVariables(v, context)) : clause.values;
   const matchesAny = (requestValue: string) =>
-    policyValues.some((policyValue) => policyValue !== undefined && operator.match(requestValue, policyValue));
+    policyValues.some((policyValue) => policyValue !== undefined && operator.match(requestValue, policyValue, escaped));
   const satisfies = (requestValue: string) => (operator.negated ? !matchesAny(requestValue) : matchesAny(requestValue));
   switch (clause.set) {
     case 'all':
@@ -38,19 +38,37 @@ export function evaluateCondition(clause: ConditionClause, context: ReadonlyMap<
 }
 
 /**
- * Replaces policy variables (`${aws:username}`, and the escapes `${*}`, `${?}`, `${$}`) with request values.
- * A variable whose key the request lacks makes the value unmatchable (`undefined`), as in IAM.
- * Limitation: an escaped `${*}` or `${?}` becomes a wildcard again in `…Like` operators (IAM keeps it literal).
+ * Replaces policy variables (`${aws:username}`, and the escapes `${*}`, `${?}`, `${$}`) with request values, in the
+ * escaped form the operators read: a backslash before a character makes it literal, so a `${*}` (or a `*` inside a
+ * substituted value) stays a literal `*` in `…Like` and ARN operators, as in IAM, while the policy's own `*` and `?`
+ * remain wildcards. A variable whose key the request lacks makes the value unmatchable (`undefined`), as in IAM.
  */
 export function substituteVariables(value: string, context: ReadonlyMap<string, ContextValue>): string | undefined {
-  if (!value.includes('${')) return value;
   let missing = false;
-  const out = value.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-    if (name === '*' || name === '?' || name === '$') return name;
+  let out = '';
+  let last = 0;
+  for (const match of value.matchAll(/\$\{([^}]*)\}/g)) {
+    out += escapeBackslashes(value.slice(last, match.index));
+    last = (match.index ?? 0) + match[0].length;
+    const name = match[1] as string;
+    if (name === '*' || name === '?' || name === '$') {
+      out += `\\${name}`;
+      continue;
+    }
     const found = context.get(name.toLowerCase());
-    if (typeof found === 'string') return found;
-    missing = true;
-    return '';
-  });
+    if (typeof found === 'string') out += escapeAll(found);
+    else missing = true;
+  }
+  out += escapeBackslashes(value.slice(last));
   return missing ? undefined : out;
+}
+
+/** The escaped form of a policy value with no variables: only backslashes need escaping. */
+function escapeBackslashes(text: string): string {
+  return text.replaceAll('\\', '\\\\');
+}
+
+/** A substituted value is literal text: every wildcard and backslash in it is escaped. */
+function escapeAll(text: string): string {
+  return text.replace(/[\\*?]/g, (c) => `\\${c}`);
 }
