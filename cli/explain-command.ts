@@ -79,9 +79,21 @@ function stepLines(step: StepTrace): string[] {
 
 function requestLines(r: RequestTrace): string[] {
   const out = [`  ${r.label}: ${r.caller} calls ${r.action} on ${r.resource} → ${r.decision}`];
+  // Each context value with where it came from: the rule, or the catalogue (engine/iam/context-keys.json) and its source.
   const context = Object.entries(r.context);
-  if (context.length > 0)
-    out.push(`    context   ${context.map(([k, v]) => `${k}=${typeof v === 'string' ? v : `[${v.join(', ')}]`}`).join(', ')}`);
+  const assumed = new Set(Object.keys(r.assumed ?? {}));
+  for (const [i, [k, v]] of context.entries()) {
+    const origin = assumed.has(k) ? 'not recorded: a value tried for it' : (originOf(r, k) ?? 'the rule');
+    out.push(`    ${i === 0 ? 'context' : '       '}   ${k} = ${typeof v === 'string' ? v : `[${v.join(', ')}]`}  ← ${origin}`);
+  }
+  const read = new Set(r.statements.flatMap((s) => s.conditions.map((c) => c.key.toLowerCase())));
+  for (const k of read) {
+    if (Object.hasOwn(r.context, k)) continue;
+    const origin = assumed.has(k)
+      ? 'not recorded: absence is one of the cases tried'
+      : (originOf(r, k) ?? 'neither the rule nor the catalogue gives it');
+    out.push(`    absent    ${k}  ← ${origin}`);
+  }
   for (const s of r.statements) {
     const name = s.sid === undefined ? `Statement[${s.index}]` : `Statement[${s.index}] (Sid "${s.sid}")`;
     out.push(`    ${name} ${s.effect}: ${s.applies ? 'applies' : 'does not apply'}`);
@@ -95,6 +107,14 @@ function requestLines(r: RequestTrace): string[] {
     }
   }
   return out;
+}
+
+/** Where a context key's value came from; a tag key's from its prefix's entry (`aws:resourcetag/`). */
+function originOf(r: RequestTrace, key: string): string | undefined {
+  const origins = r.origins ?? {};
+  if (Object.hasOwn(origins, key)) return origins[key];
+  const prefix = Object.keys(origins).find((k) => (k.endsWith('/') || k.endsWith(':')) && key.startsWith(k));
+  return prefix === undefined ? undefined : origins[prefix];
 }
 
 /** A looked-up document (a KMS key) in words: which one, from which snapshot, and what it holds. */

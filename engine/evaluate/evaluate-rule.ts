@@ -1,6 +1,7 @@
 import { parseArn } from '../arn.js';
 import { groupBy } from '../group-by.js';
 import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../model.js';
+import { ORGANISATIONS } from '../operators/iam-policy.js';
 import type { BindingOutcome, CompiledAssertion, CompiledFix, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
 import type { Template } from '../rules/template.js';
 import { compileTemplate } from '../rules/template.js';
@@ -37,10 +38,11 @@ export type Documents = Map<string, unknown>;
  */
 export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet, documents: Documents = new Map()): Generator<Finding> {
   const groups = groupBy(rules, (rule) => rule.resourcesSignature);
+  const organisations = (account: string) => set.organisation(account);
   for (const group of groups.values()) {
     for (const resource of selectResources(group[0] as CompiledRule, set)) {
       const shared = new Map<string, BindingOutcome>();
-      for (const rule of group) yield evaluateResource(rule, resource, { set, shared, documents });
+      for (const rule of group) yield evaluateResource(rule, resource, { set, shared, documents, organisations });
     }
   }
 }
@@ -81,6 +83,8 @@ export function selectResources(rule: CompiledRule, set: SnapshotSet): Resource[
 
 interface RunContext {
   readonly set: SnapshotSet;
+  /** What the snapshots say of an account's organisation, for policy operators. */
+  readonly organisations: SnapshotSet['organisation'];
   /** Binding outcomes of the current resource, by signature, shared by the rules evaluated on it. */
   readonly shared: Map<string, BindingOutcome>;
   readonly documents: Documents;
@@ -102,11 +106,21 @@ export interface EvaluationObserver {
 
 /** Evaluates one rule on one resource, reporting each step to the observer. */
 export function evaluateObserved(rule: CompiledRule, resource: Resource, set: SnapshotSet, observer: EvaluationObserver): Finding {
-  return evaluateResource(rule, resource, { set, shared: new Map(), documents: new Map(), observer });
+  return evaluateResource(rule, resource, {
+    set,
+    shared: new Map(),
+    documents: new Map(),
+    observer,
+    organisations: (account) => set.organisation(account),
+  });
 }
 
 function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContext): Finding {
-  const scope: Record<string, unknown> = { resource: resource.value, snapshot: resource.snapshot.document };
+  const scope: Record<string | symbol, unknown> = {
+    resource: resource.value,
+    snapshot: resource.snapshot.document,
+    [ORGANISATIONS]: run.organisations,
+  };
   const state: EvaluationState = { scope, unresolved: new Map(), set: run.set, snapshot: resource.snapshot, resource: resource.ref };
   const lookups: Record<string, string | null> = {};
   const ids: Record<string, string> = {};

@@ -62,3 +62,18 @@ function principalDescribedBy(statement: Statement, source: { defaultAccount: st
 function accountRoot(partition: string, account: string): RequestPrincipal {
   return { kind: 'aws', arn: `arn:${partition}:iam::${account}:root`, account };
 }
+
+/**
+ * Whether a statement only delegates to an account's own IAM policies: an unconditioned Allow naming accounts
+ * (`arn:aws:iam::111122223333:root`), as every default key policy holds. It is never the reason a check fails: it
+ * stays in a compliant policy, and what a failing policy lacks is another statement.
+ */
+export function isDelegation(statement: Statement): boolean {
+  return (
+    statement.effect === 'Allow' &&
+    statement.conditions.length === 0 &&
+    statement.principals !== undefined &&
+    statement.principals.length > 0 &&
+    statement.principals.every((p) => p.kind === 'aws-account')
+  );
+}

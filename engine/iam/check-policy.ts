@@ -1,9 +1,10 @@
-import { type Candidate, candidatesFor, type PrincipalSource } from './candidates.js';
+import { type Candidate, candidatesFor, isDelegation, type PrincipalSource } from './candidates.js';
 import { evaluatePolicy, statementApplies, statementRef } from './evaluate-policy.js';
 import { otherAccounts } from './other-accounts.js';
-import { buildRequest, describeProbe, forAccount, type Probe, type RequestSpec, withoutKeys } from './request-spec.js';
+import { buildRequest, describeProbe, describeRequirement, forAccount, type Probe, type RequestSpec, withoutKeys } from './request-spec.js';
 import { closestAllow, describePrincipal, label, labels, lacks, type StatementTrace, traceStatement } from './trace.js';
 import type { ContextValue, Decision, IamRequest, Policy, RequestPrincipal, Statement, StatementRef } from './types.js';
+import { type Dimension, describeOption, dimensions, inWorld, MAX_WORLDS, type World, worlds } from './unknown-values.js';
 
 export type { PrincipalSource } from './candidates.js';
 
@@ -35,6 +36,10 @@ export interface RequestTrace {
   readonly context: Readonly<Record<string, ContextValue>>;
   readonly decision: Decision;
   readonly statements: readonly StatementTrace[];
+  /** Where each context value came from (lower-cased key), when the request was built from the catalogue. */
+  readonly origins?: Readonly<Record<string, string>>;
+  /** The values this evaluation gave keys the snapshot does not record (`absent` for a key left out). */
+  readonly assumed?: Readonly<Record<string, string>>;
 }
 
 /** What one probe found: `allowedBy` names the statements that allow it (only when one does). */
@@ -62,13 +67,26 @@ export interface PolicyEvidence {
   readonly policyProblems?: readonly string[];
   /** On a failed check, the request that was evaluated, so a reader can see exactly what was asked. */
   readonly request?: EvaluatedRequest;
+  /** Condition keys the policy reads whose values no snapshot records, and what each value would decide. */
+  readonly unrecorded?: readonly UnrecordedKey[];
+}
+
+/** A key whose value is real but unrecorded: the verdict under each value tried, and what would decide it. */
+export interface UnrecordedKey {
+  readonly key: string;
+  /** What would decide it ("whether account 111122223333 belongs to an organisation…"). */
+  readonly decidedBy: string;
+  /** Whether the verdict changes with the key's value. */
+  readonly decisive: boolean;
+  /** The verdict for each value tried (`"o-a1b2c3d4e5"`, `another value`, `absent`). */
+  readonly outcomes: Readonly<Record<string, 'pass' | 'fail' | 'pass or fail'>>;
 }
 
 /** A request spec with its caller described in words. */
-export type EvaluatedRequest = Omit<RequestSpec, 'principal'> & { readonly caller: string };
+export type EvaluatedRequest = Omit<RequestSpec, 'principal' | 'unknown' | 'origins'> & { readonly caller: string };
 
 export interface PolicyCheckResult {
-  readonly status: 'pass' | 'fail';
+  readonly status: 'pass' | 'fail' | 'unknown';
   readonly reason: string;
   readonly evidence: PolicyEvidence;
 }
@@ -78,32 +96,152 @@ interface Attempt extends PolicyCheckResult {
   readonly rank: number;
 }
 
-/** Runs a policy check: the decision for the request, who decided it, and whether the grant is confined. */
+interface Prepared {
+  readonly candidate: Candidate;
+  readonly spec: RequestSpec;
+  readonly request: IamRequest;
+}
+
+const NO_WORLD: World = new Map();
+
+/**
+ * Runs a policy check: the decision for the request, who decided it, and whether the grant is confined. When the
+ * policy's conditions read keys whose values no snapshot records, the check runs once for each combination of
+ * representative values: a verdict that is the same in every one stands; otherwise the check is `unknown`, naming
+ * the keys and what would decide them.
+ */
 export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResult {
   const candidates = candidatesFor(policy, check.principal);
   if (candidates.length === 0) {
     return result(
-      fail(0, `no Allow statement names an IAM principal (an account, user or role) that could call ${check.action}`, {
+      fail(0, `has no Allow statement naming an IAM principal (an account, user or role) that could call ${check.action}`, {
         decision: 'not-allowed',
         ...problems(policy),
       }),
     );
   }
-  let best: Attempt | undefined;
-  for (const candidate of candidates) {
-    const attempt = attemptCandidate(policy, check, candidate);
-    if (attempt.status === 'pass') return result(attempt);
-    if (best === undefined || attempt.rank > best.rank) best = attempt;
+  const prepared = candidates.map((candidate): Prepared => {
+    const spec = check.request(candidate.principal);
+    return { candidate, spec, request: buildRequest(spec) };
+  });
+  const unknown = dimensions(
+    policy,
+    prepared.map((p) => p.request),
+  );
+  if (unknown.length === 0) return decideIn(policy, check, prepared, NO_WORLD);
+  const all = worlds(unknown);
+  if (all === undefined) {
+    return {
+      status: 'unknown',
+      reason: `cannot be decided from the snapshot: the policy's conditions read ${unknown.length} keys no snapshot records (${unknown
+        .map((d) => d.key)
+        .join(', ')}), more combinations than the ${MAX_WORLDS} trailguard tries`,
+      evidence: { decision: 'not-allowed', unrecorded: unknown.map((d) => unrecordedKey(d, [], false)) },
+    };
   }
-  return result(best as Attempt);
+  const outcomes = all.map((world) => ({ world, result: decideIn(policy, check, prepared, world) }));
+  return combine(unknown, outcomes);
 }
 
-function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candidate): Attempt {
-  const spec = check.request(candidate.principal);
-  const request = buildRequest(spec);
+/**
+ * The verdict for one world: the first candidate caller that passes, or else the most telling failure. A failure
+ * that only the account's own delegation statement explains is not blamed on it: what fails is that no other
+ * statement grants the request as confined as the check asks.
+ */
+function decideIn(policy: Policy, check: PolicyCheck, prepared: readonly Prepared[], world: World): PolicyCheckResult {
+  let best: Attempt | undefined;
+  let bestDelegated: Attempt | undefined;
+  for (const entry of prepared) {
+    const attempt = attemptCandidate(policy, check, entry, world);
+    if (attempt.status === 'pass') return result(attempt);
+    const delegated = entry.candidate.statement !== undefined && isDelegation(entry.candidate.statement);
+    if (delegated) {
+      if (bestDelegated === undefined || attempt.rank > bestDelegated.rank) bestDelegated = attempt;
+    } else if (best === undefined || attempt.rank > best.rank) best = attempt;
+  }
+  if (best !== undefined) return result(best);
+  const delegation = bestDelegated as Attempt;
+  const requirements = unique(check.probes.map(describeRequirement));
+  const grant = `has no statement that grants ${check.action} to an IAM principal${requirements.length === 0 ? '' : ` ${requirements.join(' and ')}`}`;
+  const delegating = labels(prepared.flatMap((p) => (p.candidate.statement === undefined ? [] : [statementRef(p.candidate.statement)])));
+  return result({
+    ...delegation,
+    reason:
+      delegation.evidence.deniedBy === undefined
+        ? `${grant} (${delegating} only delegates to the account's IAM policies, as a default key policy does, and can stay)`
+        : `${grant}, and ${labels(delegation.evidence.deniedBy)} denies ${check.action} to the account's principals`,
+  });
+}
+
+interface Outcome {
+  readonly world: World;
+  readonly result: PolicyCheckResult;
+}
+
+/** One verdict from the verdicts of every world: the common one, or `unknown` naming the keys that decide. */
+function combine(unknown: readonly Dimension[], outcomes: readonly Outcome[]): PolicyCheckResult {
+  // Where the verdict is the same everywhere, the neutral world's reason says it without leaning on a guessed value.
+  const first = (outcomes[outcomes.length - 1] as Outcome).result;
+  const same = outcomes.every((o) => o.result.status === first.status);
+  const decisive = unknown.filter((d) => same === false && isDecisive(d, outcomes));
+  const unrecorded = unknown.map((d) => unrecordedKey(d, outcomes, decisive.includes(d)));
+  if (same) {
+    const keys = unknown.map((d) => d.key).join(', ');
+    return {
+      status: first.status,
+      reason: `${first.reason} (whatever the unrecorded ${keys} ${unknown.length === 1 ? 'is' : 'are'})`,
+      evidence: { ...first.evidence, unrecorded },
+    };
+  }
+  const passing = outcomes.filter((o) => o.result.status === 'pass');
+  const failing = outcomes.find((o) => o.result.status !== 'pass') as Outcome;
+  const when = (o: Outcome) => decisive.map((d) => `${d.key} is ${describeOption(o.world.get(d.keyLower))}`).join(' and ');
+  const passWhen = unique(passing.map(when));
+  const failWhen = unique(outcomes.filter((o) => o.result.status !== 'pass').map(when));
+  const shorter = passWhen.length <= failWhen.length;
+  const cases = shorter
+    ? `pass if ${passWhen.slice(0, 3).join(', or if ')}; fail otherwise (${failing.result.reason})`
+    : `fail if ${failWhen.slice(0, 3).join(', or if ')} (${failing.result.reason}); pass otherwise`;
+  const hints = decisive.map((d) => `${d.key}: ${d.unknown.hint}`).join('; ');
+  return {
+    status: 'unknown',
+    reason: `cannot be decided from the snapshot, which does not record ${decisive.map((d) => d.key).join(' or ')}: ${cases}. To decide it, ${hints}`,
+    evidence: { ...failing.result.evidence, unrecorded },
+  };
+}
+
+/** Whether changing this key's value alone changes the verdict in some world. */
+function isDecisive(dimension: Dimension, outcomes: readonly Outcome[]): boolean {
+  const groups = new Map<string, Set<string>>();
+  for (const { world, result } of outcomes) {
+    const rest = [...world]
+      .filter(([k]) => k !== dimension.keyLower)
+      .map(([k, v]) => `${k}=${describeOption(v)}`)
+      .join('|');
+    const statuses = groups.get(rest) ?? new Set<string>();
+    statuses.add(result.status);
+    groups.set(rest, statuses);
+  }
+  return [...groups.values()].some((statuses) => statuses.size > 1);
+}
+
+function unrecordedKey(dimension: Dimension, outcomes: readonly Outcome[], decisive: boolean): UnrecordedKey {
+  const byValue: Record<string, 'pass' | 'fail' | 'pass or fail'> = {};
+  for (const { world, result } of outcomes) {
+    const value = describeOption(world.get(dimension.keyLower));
+    const status = result.status === 'pass' ? 'pass' : 'fail';
+    const seen = byValue[value];
+    byValue[value] = seen === undefined || seen === status ? status : 'pass or fail';
+  }
+  return { key: dimension.key, decidedBy: dimension.unknown.hint, decisive, outcomes: byValue };
+}
+
+function attemptCandidate(policy: Policy, check: PolicyCheck, prepared: Prepared, world: World): Attempt {
+  const { candidate, spec } = prepared;
+  const request = inWorld(prepared.request, world);
   const decision = evaluatePolicy(policy, request);
   const who = candidate.description ?? describePrincipal(candidate.principal);
-  check.trace?.(traceRequest(policy, 'request', who, request, decision.decision));
+  check.trace?.(traceRequest(policy, 'request', who, request, decision.decision, spec, world));
   const base: PolicyEvidence = {
     decision: decision.decision,
     ...(decision.allowedBy.length === 0 ? {} : { allowedBy: decision.allowedBy }),
@@ -147,7 +285,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, candidate: Candida
       failed,
     );
   }
-  const runs = check.probes.flatMap((probe) => runProbe(policy, check, request, granting, probe));
+  const runs = check.probes.flatMap((probe) => runProbe(policy, check, request, granting, probe, spec, world));
   const probes = runs.map((run) => run.outcome);
   const leak = runs.find((run) => run.outcome.allowed);
   if (leak === undefined) {
@@ -189,7 +327,15 @@ function grantingStatements(
   return allowedBy.map((ref) => policy.statements[ref.index] as Statement);
 }
 
-function runProbe(policy: Policy, check: PolicyCheck, base: IamRequest, granting: readonly Statement[], probe: Probe): ProbeRun[] {
+function runProbe(
+  policy: Policy,
+  check: PolicyCheck,
+  base: IamRequest,
+  granting: readonly Statement[],
+  probe: Probe,
+  spec: RequestSpec,
+  world: World,
+): ProbeRun[] {
   const variants: { request: IamRequest; variant?: string }[] =
     'without' in probe
       ? [{ request: withoutKeys(base, probe.without) }]
@@ -206,6 +352,8 @@ function runProbe(policy: Policy, check: PolicyCheck, base: IamRequest, granting
         describePrincipal(request.principal),
         request,
         decision.decision,
+        spec,
+        world,
       ),
     );
     const allowedBy =
@@ -221,7 +369,16 @@ function runProbe(policy: Policy, check: PolicyCheck, base: IamRequest, granting
   });
 }
 
-function traceRequest(policy: Policy, label: string, caller: string, request: IamRequest, decision: Decision): RequestTrace {
+function traceRequest(
+  policy: Policy,
+  label: string,
+  caller: string,
+  request: IamRequest,
+  decision: Decision,
+  spec: RequestSpec,
+  world: World,
+): RequestTrace {
+  const assumed = [...world].map(([key, value]) => [key, describeOption(value)] as const);
   return {
     label,
     caller,
@@ -230,6 +387,8 @@ function traceRequest(policy: Policy, label: string, caller: string, request: Ia
     context: Object.fromEntries(request.context),
     decision,
     statements: policy.statements.map((statement) => traceStatement(statement, request)),
+    ...(spec.origins === undefined ? {} : { origins: Object.fromEntries(spec.origins) }),
+    ...(assumed.length === 0 ? {} : { assumed: Object.fromEntries(assumed) }),
   };
 }
 

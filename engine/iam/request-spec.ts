@@ -1,4 +1,4 @@
-import type { ContextValue, IamRequest, RequestPrincipal } from './types.js';
+import type { ContextValue, IamRequest, RequestPrincipal, UnknownKey } from './types.js';
 
 const EC_PREFIX = 'kms:encryptioncontext:';
 const EC_KEYS = 'kms:encryptioncontextkeys';
@@ -10,12 +10,20 @@ export interface RequestSpec {
   readonly resource: string;
   readonly context: Readonly<Record<string, ContextValue>>;
   readonly encryptionContext: Readonly<Record<string, string>>;
+  /** Keys whose values are real but unrecorded (see `UnknownKey`); a key the context gives is known. */
+  readonly unknown?: readonly UnknownKey[];
+  /** Where each context value came from, by lower-cased key (for `trailguard explain`). */
+  readonly origins?: ReadonlyMap<string, string>;
 }
 
 /** A variation of a request that a confined grant must not allow. */
-export type Probe =
+export type Probe = (
   | { readonly name: string; readonly description?: string; readonly without: readonly string[] }
-  | { readonly name: string; readonly description?: string; readonly otherAccount: string };
+  | { readonly name: string; readonly description?: string; readonly otherAccount: string }
+) & {
+  /** What a confined grant has, in words ("only with the CloudTrail encryption context"), for reasons. */
+  readonly requirement?: string;
+};
 
 /**
  * The IAM request for a spec: each encryption-context pair becomes `kms:EncryptionContext:<key>`, and
@@ -27,7 +35,8 @@ export function buildRequest(spec: RequestSpec): IamRequest {
   const ecKeys = Object.keys(spec.encryptionContext);
   for (const key of ecKeys) context.set(EC_PREFIX + key.toLowerCase(), spec.encryptionContext[key] as string);
   if (ecKeys.length > 0) context.set(EC_KEYS, ecKeys);
-  return { principal: spec.principal, action: spec.action, resource: spec.resource, context };
+  const unknown = spec.unknown ?? [];
+  return { principal: spec.principal, action: spec.action, resource: spec.resource, context, ...(unknown.length === 0 ? {} : { unknown }) };
 }
 
 /** The request with context keys removed; removing `kms:EncryptionContext:<k>` also takes `<k>` out of the encryption-context keys. */
@@ -74,4 +83,9 @@ export function describeProbe(probe: Probe, variant?: string): string {
   if (probe.description !== undefined) return variant === undefined ? probe.description : `${probe.description} (account ${variant})`;
   if ('without' in probe) return `without ${probe.without.join(', ')}`;
   return variant === undefined ? 'for another account' : `for account ${variant}, which the policy does not name`;
+}
+
+/** What a grant must be to satisfy the probe, in words: its `requirement`, or "not also …" from its description. */
+export function describeRequirement(probe: Probe): string {
+  return probe.requirement ?? `without also allowing it ${describeProbe(probe)}`;
 }

@@ -66,12 +66,32 @@ export interface Policy {
 /** A context value: IAM context keys are single strings or lists of strings. */
 export type ContextValue = string | readonly string[];
 
+/**
+ * A context key whose value is real in the request AWS would see but recorded nowhere trailguard can read
+ * (`aws:PrincipalOrgID` of an account whose organisation was not collected, a principal's tags…). A condition on it
+ * is evaluated both ways.
+ */
+export interface UnknownKey {
+  /** The key as the catalogue names it; with `prefix`, every key that starts with it (`aws:PrincipalTag/`). */
+  readonly key: string;
+  readonly keyLower: string;
+  readonly prefix: boolean;
+  /** What would decide it, in words ("whether account 111122223333 belongs to an organisation…"). */
+  readonly hint: string;
+  /** Whether AWS may also leave the key out of the request (a principal without tags, an account in no organisation). */
+  readonly mayBeAbsent: boolean;
+  /** The documentation the catalogue cites for the key. */
+  readonly source?: string;
+}
+
 /** A request as IAM sees it; context keys are stored lower-cased (their names are case-insensitive). */
 export interface IamRequest {
   readonly principal: RequestPrincipal;
   readonly action: string;
   readonly resource: string;
   readonly context: ReadonlyMap<string, ContextValue>;
+  /** Keys whose value is real but unrecorded; absent from `context` unless a world of values sets them. */
+  readonly unknown?: readonly UnknownKey[];
 }
 
 export interface StatementRef {

@@ -1,7 +1,8 @@
 import { checkPolicy, type PolicyCheck, type PrincipalSource } from '../iam/check-policy.js';
+import { type CallerKind, isCatalogued, type KeyFacts, type OrganisationFact, standardContext } from '../iam/context-catalogue.js';
 import { parsePolicy } from '../iam/parse-policy.js';
 import type { Probe, RequestSpec } from '../iam/request-spec.js';
-import type { ContextValue, RequestPrincipal } from '../iam/types.js';
+import type { ContextValue, Policy, RequestPrincipal, UnknownKey } from '../iam/types.js';
 import type { Scope } from '../rules/template.js';
 import { show } from './helpers.js';
 import type { CompileContext, ValueOperator } from './types.js';
@@ -13,6 +14,9 @@ const CONTEXT_VALUE = {
 
 /** Where `trailguard explain` puts, in the evaluation's scope, the function that receives each request's trace. */
 export const POLICY_TRACE: unique symbol = Symbol('policy-trace');
+
+/** Where the evaluation puts, in its scope, what the snapshots say of an account's organisation. */
+export const ORGANISATIONS: unique symbol = Symbol('organisations');
 
 /** Thrown by `compile` for options the schema cannot rule out; the loader reports it at the assertion. */
 export class OperatorOptionsError extends Error {}
@@ -40,6 +44,8 @@ export const iamPolicy: ValueOperator = {
           },
           action: TEMPLATE,
           resource: TEMPLATE,
+          key: TEMPLATE,
+          viaService: TEMPLATE,
           context: { type: 'object', additionalProperties: CONTEXT_VALUE },
           encryptionContext: { type: 'object', additionalProperties: TEMPLATE },
         },
@@ -60,6 +66,7 @@ export const iamPolicy: ValueOperator = {
               properties: {
                 name: TEMPLATE,
                 description: TEMPLATE,
+                requirement: TEMPLATE,
                 without: { type: 'array', items: TEMPLATE, minItems: 1 },
                 otherAccount: TEMPLATE,
               },
@@ -82,6 +89,8 @@ export const iamPolicy: ValueOperator = {
     const principal = compilePrincipal(request.principal as Record<string, unknown>, context);
     const action = context.template(String(request.action));
     const resource = context.template(String(request.resource));
+    const key = request.key === undefined ? undefined : context.value(request.key);
+    const viaService = request.viaService === undefined ? undefined : context.template(String(request.viaService));
     const requestContext = Object.entries((request.context ?? {}) as Record<string, unknown>).map(
       ([k, v]) => [k, context.value(v)] as const,
     );
@@ -100,23 +109,48 @@ export const iamPolicy: ValueOperator = {
       if (badProbe !== undefined && 'otherAccount' in badProbe) {
         return { status: 'unknown', reason: `cannot probe another account: ${show(badProbe.otherAccount)} is not an account id` };
       }
+      const policy = parsePolicy(value);
+      const via = viaService?.render(scope) || undefined;
+      const keyFacts = key === undefined ? undefined : asKeyFacts(key(scope));
+      const snapshot = scope.snapshot as { collectedAt?: unknown } | undefined;
+      const organisation =
+        ((scope as Record<symbol, unknown>)[ORGANISATIONS] as ((a: string) => OrganisationFact) | undefined) ?? unrecorded;
       const build = (caller: RequestPrincipal): RequestSpec => {
         // The scope is this evaluation's own: the caller is added to it for the templates that read {{principal…}}.
         (scope as Record<string, unknown>).principal = caller;
         // Keys come from the rule file: fromEntries keeps a "__proto__" key as data.
-        const values: Record<string, ContextValue> = Object.fromEntries(
+        const given: Record<string, ContextValue> = Object.fromEntries(
           requestContext.map(([key, render]) => [key, contextValue(render(scope))]),
         );
         const pairs: Record<string, string> = Object.fromEntries(encryptionContext.map(([key, template]) => [key, template.render(scope)]));
+        const actionName = action.render(scope);
+        const sourceAccount = Object.entries(given).find(([k]) => k.toLowerCase() === 'aws:sourceaccount')?.[1];
+        const standard = standardContext({
+          caller: callerKind(caller, via),
+          principal: caller,
+          action: actionName,
+          collectedAt: typeof snapshot?.collectedAt === 'string' ? snapshot.collectedAt : undefined,
+          key: keyFacts,
+          viaService: via,
+          sourceAccount: typeof sourceAccount === 'string' ? sourceAccount : undefined,
+          organisation,
+        });
+        const givenLower = new Set(Object.keys(given).map((k) => k.toLowerCase()));
+        const origins = new Map(standard.origins);
+        for (const k of givenLower) origins.set(k, 'the rule');
+        const known = (k: string) => givenLower.has(k) || k.startsWith('kms:encryptioncontext');
+        const unknown = [...standard.unknown.filter((u) => u.prefix || !known(u.keyLower)), ...uncatalogued(policy, known)];
         return {
           principal: caller,
-          action: action.render(scope),
+          action: actionName,
           resource: resource.render(scope),
-          context: values,
+          context: { ...Object.fromEntries(standard.values), ...given },
           encryptionContext: pairs,
+          unknown,
+          origins,
         };
       };
-      const result = checkPolicy(parsePolicy(value), {
+      const result = checkPolicy(policy, {
         expect,
         action: action.render(scope),
         principal: source,
@@ -158,13 +192,60 @@ function compileProbe(spec: Record<string, unknown>, context: CompileContext): (
   const hasWithout = spec.without !== undefined;
   if (hasWithout === (spec.otherAccount !== undefined))
     throw new OperatorOptionsError(`probe ${name} needs exactly one of without or otherAccount`);
-  const described = (scope: Scope) => (description === undefined ? {} : { description: description.render(scope) });
+  const requirement = spec.requirement === undefined ? undefined : context.template(String(spec.requirement));
+  const described = (scope: Scope) => ({
+    ...(description === undefined ? {} : { description: description.render(scope) }),
+    ...(requirement === undefined ? {} : { requirement: requirement.render(scope) }),
+  });
   if (hasWithout) {
     const keys = (spec.without as string[]).map((k) => context.template(k));
     return (scope) => ({ name, ...described(scope), without: keys.map((k) => k.render(scope)) });
   }
   const account = context.template(String(spec.otherAccount));
   return (scope) => ({ name, ...described(scope), otherAccount: account.render(scope) });
+}
+
+const unrecorded = (): OrganisationFact => ({ state: 'unknown' });
+
+function callerKind(caller: RequestPrincipal, viaService: string | undefined): CallerKind {
+  if (caller.kind === 'service') return 'service';
+  return viaService === undefined ? 'iam' : 'iam-via-service';
+}
+
+/** The key a request is made on, from the `kms-key` lookup's view of it (anything else names no key). */
+function asKeyFacts(value: unknown): KeyFacts | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const view = value as Record<string, unknown>;
+  if (typeof view.arn !== 'string') return undefined;
+  return {
+    arn: view.arn,
+    region: typeof view.region === 'string' ? view.region : '',
+    account: typeof view.account === 'string' ? view.account : '',
+    metadata: typeof view.metadata === 'object' && view.metadata !== null ? (view.metadata as Record<string, unknown>) : null,
+    tags: typeof view.tags === 'object' && view.tags !== null ? (view.tags as Record<string, string>) : null,
+  };
+}
+
+/**
+ * Global (`aws:`) keys the policy's conditions read that the catalogue does not describe and the rule does not
+ * give: AWS may well put them in the request, so they are unknown rather than absent.
+ */
+function uncatalogued(policy: Policy, known: (keyLower: string) => boolean): UnknownKey[] {
+  const out = new Map<string, UnknownKey>();
+  for (const statement of policy.statements) {
+    for (const clause of statement.conditions) {
+      const k = clause.keyLower;
+      if (!k.startsWith('aws:') || known(k) || isCatalogued(k) || out.has(k)) continue;
+      out.set(k, {
+        key: clause.key,
+        keyLower: k,
+        prefix: false,
+        hint: `trailguard's catalogue of request context keys (engine/iam/context-keys.json) does not describe ${clause.key}`,
+        mayBeAbsent: true,
+      });
+    }
+  }
+  return [...out.values()];
 }
 
 function contextValue(value: unknown): ContextValue {

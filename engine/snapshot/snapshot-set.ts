@@ -1,4 +1,5 @@
 import { parseArn } from '../arn.js';
+import type { OrganisationFact } from '../iam/context-catalogue.js';
 import type { KeyEntry, KeyView, LoadedSnapshot } from './types.js';
 
 /**
@@ -10,6 +11,7 @@ export class SnapshotSet {
   readonly snapshots: readonly LoadedSnapshot[];
   private readonly keys = new Map<string, KeyView>();
   private readonly aliases = new Map<string, string>();
+  private readonly organisations = new Map<string, OrganisationFact>();
 
   constructor(snapshots: readonly LoadedSnapshot[]) {
     this.snapshots = snapshots;
@@ -19,6 +21,7 @@ export class SnapshotSet {
         if (existing === undefined || rank(entry) > rank(existing)) this.keys.set(arn, keyView(arn, entry, snapshot.path));
       }
     }
+    for (const snapshot of snapshots) this.recordOrganisation(snapshot);
     for (const key of this.keys.values()) {
       for (const alias of key.aliases) {
         this.aliases.set(`arn:${key.partition}:kms:${key.region}:${key.account}:${alias}`, key.arn);
@@ -30,12 +33,38 @@ export class SnapshotSet {
     return this.keys.get(arn);
   }
 
+  /**
+   * The organisation an account belongs to, as the snapshots record it: the account's own snapshot (when it
+   * collected its organisation), or a snapshot naming the account as its organisation's management account.
+   */
+  organisation(account: string): OrganisationFact {
+    return this.organisations.get(account) ?? UNRECORDED;
+  }
+
   /** The key an alias ARN names, when some snapshot records that alias. */
   keyForAlias(aliasArn: string): KeyView | undefined {
     const arn = this.aliases.get(aliasArn);
     return arn === undefined ? undefined : this.keys.get(arn);
   }
+
+  /** An account's own snapshot says best; a snapshot naming it as its organisation's management account also knows. */
+  private recordOrganisation(snapshot: LoadedSnapshot): void {
+    const { document, path } = snapshot;
+    const org = document.organization;
+    if (org === undefined) return;
+    const own: OrganisationFact =
+      org === null
+        ? { state: 'none', source: `${path} records no organisation for it` }
+        : { state: 'member', id: org.Id, source: `recorded by ${path}` };
+    this.organisations.set(document.account.id, own);
+    const manager = org?.MasterAccountId;
+    if (org !== null && manager !== undefined && !this.organisations.has(manager)) {
+      this.organisations.set(manager, { state: 'member', id: org.Id, source: `the management account of ${org.Id} in ${path}` });
+    }
+  }
 }
+
+const UNRECORDED: OrganisationFact = { state: 'unknown' };
 
 function rank(entry: Pick<KeyEntry, 'policy' | 'metadata'>): number {
   return (entry.policy === null || entry.policy === undefined ? 0 : 2) + (entry.metadata === null ? 0 : 1);
@@ -54,6 +83,7 @@ function keyView(arn: string, entry: KeyEntry, snapshot: string): KeyView {
     error: entry.error ?? null,
     aliases: entry.aliases ?? [],
     rotationEnabled: entry.rotationEnabled ?? null,
+    tags: entry.tags === undefined || entry.tags === null ? null : Object.fromEntries(entry.tags.map((t) => [t.TagKey, t.TagValue])),
     snapshot,
   };
 }

@@ -16,12 +16,25 @@ export interface KeyEntry {
   readonly error?: { readonly code: string; readonly message: string; readonly operation: string } | null;
   readonly aliases?: readonly string[];
   readonly rotationEnabled?: boolean | null;
+  /** kms:ListResourceTags; null when unreadable, omitted when not collected. */
+  readonly tags?: readonly { readonly TagKey: string; readonly TagValue: string }[] | null;
+}
+
+/** organizations:DescribeOrganization's Organization. */
+export interface OrganizationRecord {
+  readonly Id: string;
+  readonly Arn?: string;
+  readonly MasterAccountId?: string;
+  readonly MasterAccountArn?: string;
+  readonly FeatureSet?: string;
 }
 
 /** Snapshot schema version 1, as validated on load. */
 export interface SnapshotDocument {
   readonly schemaVersion: 1;
   readonly account: { readonly id: string; readonly partition: string; readonly callerArn?: string };
+  /** The account's organisation; null when it belongs to none; omitted when not collected. */
+  readonly organization?: OrganizationRecord | null;
   readonly collectedAt?: string;
   readonly collector?: { readonly name?: string; readonly version?: string };
   readonly regions?: readonly string[];
@@ -49,6 +62,8 @@ export interface KeyView {
   readonly error: KeyEntry['error'] | null;
   readonly aliases: readonly string[];
   readonly rotationEnabled: boolean | null;
+  /** The key's tags by tag key; null when they were not collected or could not be read. */
+  readonly tags: Readonly<Record<string, string>> | null;
   /** The snapshot file the entry came from. */
   readonly snapshot: string;
 }

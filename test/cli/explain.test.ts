@@ -15,7 +15,7 @@ describe('trailguard explain', () => {
       '  resource  arn:aws:cloudtrail:us-east-1:222233334444:trail/root-only-decrypt (AWS::CloudTrail::Trail, account 222233334444, us-east-1)',
     );
     expect(lines.find((l) => l.startsWith('  verdict   '))).toMatch(
-      /^ {2}verdict {3}fail: Trail root-only-decrypt: the policy of key .* nothing confines the grant$/,
+      /^ {2}verdict {3}fail: Trail root-only-decrypt: the policy of key .* has no statement that grants kms:Decrypt to an IAM principal only with the CloudTrail encryption context \(Statement\[0\] .* can stay\)$/,
     );
     expect(lines).toContain('when[0] $.KmsKeyId exists (all) → pass');
     expect(lines).toContain(

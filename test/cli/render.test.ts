@@ -40,7 +40,7 @@ describe('trailguard render', () => {
     const run = await cli(['render', results, '--template', template, '--out', out]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(11);
+    expect(lines).toHaveLength(10);
     expect(lines).toContain('cloudtrail-key-policy-decrypt root-only-decrypt');
     expect(lines).toContain('cloudtrail-sse-kms default-sse-s3');
   });

@@ -42,6 +42,8 @@ export const ENABLED_KEY_METADATA = {
   KeyManager: 'CUSTOMER',
   KeySpec: 'SYMMETRIC_DEFAULT',
   KeyUsage: 'ENCRYPT_DECRYPT',
+  Origin: 'AWS_KMS',
+  MultiRegion: false,
 };
 
 export function snapshot(

@@ -128,7 +128,7 @@ describe('JUnit XML', () => {
     const decrypt = cases.find((c) => c.classname === 'cloudtrail-key-policy-decrypt' && c.name.startsWith('root-only-decrypt'));
     expect(decrypt?.failure?.type).toBe('fail');
     expect(decrypt?.failure?.['#text']).toContain(
-      'key.policy iam-policy fail: allows kms:Decrypt for account 222233334444 by Statement[0]',
+      'key.policy iam-policy fail: has no statement that grants kms:Decrypt to an IAM principal only with the CloudTrail encryption context',
     );
     const skipped = cases.find((c) => c.classname === 'cloudtrail-key-policy-describe-key' && c.name.startsWith('default-sse-s3'));
     expect(skipped?.skipped?.message).toMatch(/^skip: /);

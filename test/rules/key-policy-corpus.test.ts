@@ -1,15 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { LoadedSnapshot } from '../../engine/snapshot/types.js';
 import { byRule, ENABLED_KEY_METADATA, KEY_ARN, runBuiltIn, snapshot, trail } from '../helpers/engine.js';
 
 interface CorpusCase {
   readonly title: string;
   readonly source?: string;
   readonly policy: unknown;
+  /** Snapshot fields besides the trail and the key (`organization`, `collectedAt`), merged over the defaults. */
+  readonly snapshot?: Readonly<Record<string, unknown>>;
+  /** Key entry fields besides the policy (`tags`, `metadata`), merged over the defaults. */
+  readonly key?: Readonly<Record<string, unknown>>;
   readonly expect: Readonly<Record<string, string>>;
   readonly messages?: Readonly<Record<string, string>>;
 }
+
+/** When the corpus snapshots were taken: aws:CurrentTime for date conditions. */
+const COLLECTED_AT = '2026-11-30T12:00:00Z';
 
 const folder = join(import.meta.dirname, '..', 'corpus', 'key-policies');
 const cases = readdirSync(folder)
@@ -26,9 +34,16 @@ describe('real-world key policy corpus (test/corpus/key-policies)', () => {
 
   it.each(cases)('$name: $title', async (c) => {
     const findings = byRule(
-      await runBuiltIn([
-        snapshot({ trails: [trail()], keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null } } }),
-      ]),
+      await runBuiltIn(
+        [
+          snapshot({
+            collectedAt: COLLECTED_AT,
+            trails: [trail()],
+            keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null, ...c.key } },
+            ...c.snapshot,
+          }),
+        ].map(withoutNulls),
+      ),
     );
     const verdicts = Object.fromEntries(Object.keys(c.expect).map((rule) => [rule, findings[rule]?.status]));
     expect(verdicts).toEqual(c.expect);
@@ -43,3 +58,9 @@ describe('real-world key policy corpus (test/corpus/key-policies)', () => {
     expect(findings['cloudtrail-kms-key-state']?.status).toBe('pass');
   });
 });
+
+/** A corpus case sets a snapshot field to null to leave it out (a snapshot without collectedAt). */
+function withoutNulls(loaded: LoadedSnapshot): LoadedSnapshot {
+  const document = Object.fromEntries(Object.entries(loaded.document).filter(([k, v]) => v !== null || k === 'organization'));
+  return { ...loaded, document: document as unknown as LoadedSnapshot['document'] };
+}
