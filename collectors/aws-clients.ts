@@ -1,6 +1,7 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 
@@ -10,6 +11,7 @@ export interface AwsClients {
   ec2(region: string): EC2Client;
   cloudtrail(region: string): CloudTrailClient;
   kms(region: string): KMSClient;
+  organizations(region: string): OrganizationsClient;
 }
 
 export interface ClientOptions {
@@ -59,5 +61,6 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     ec2: cached((region) => new EC2Client(config(region))),
     cloudtrail: cached((region) => new CloudTrailClient(config(region))),
     kms: cached((region) => new KMSClient(config(region))),
+    organizations: cached((region) => new OrganizationsClient(config(region))),
   };
 }

@@ -1,5 +1,6 @@
 import { DescribeTrailsCommand, GetTrailStatusCommand, type Trail } from '@aws-sdk/client-cloudtrail';
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
+import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type ApiError, apiError, CredentialsError } from './api-error.js';
 import type { AwsClients } from './aws-clients.js';
@@ -34,6 +35,7 @@ export async function collectAccount(clients: AwsClients, options: CollectOption
   const home = HOME_REGION[identity.partition] ?? 'us-east-1';
   const regions = options.regions ?? (await enabledRegions(clients, home, identity.partition, errors));
   progress({ kind: 'regions', regions });
+  const organization = await describeOrganization(clients, home, errors);
 
   const perRegion = await mapLimit(regions, concurrency, async (region) => {
     try {
@@ -64,6 +66,7 @@ export async function collectAccount(clients: AwsClients, options: CollectOption
   return {
     schemaVersion: 1,
     account: { id: identity.account, partition: identity.partition, callerArn: identity.arn },
+    ...(organization === undefined ? {} : { organization }),
     collectedAt: (options.now?.() ?? new Date()).toISOString(),
     collector: { name: 'trailguard', version: options.toolVersion },
     regions: [...regions],
@@ -109,6 +112,23 @@ function credentialsError(error: unknown): CredentialsError {
     'credentials-rejected',
     { cause: error },
   );
+}
+
+/**
+ * The account's organisation (it decides aws:PrincipalOrgID and its kin in key policies): the Organization record,
+ * null when the account belongs to none, undefined when the call failed (recorded, so the verdicts stay unknown).
+ */
+async function describeOrganization(clients: AwsClients, home: string, errors: ApiError[]): Promise<Record<string, unknown> | null | undefined> {
+  try {
+    const { Organization: organization } = await clients.organizations(home).send(new DescribeOrganizationCommand({}));
+    if (organization === undefined) return undefined;
+    const { AvailablePolicyTypes: _, ...record } = organization;
+    return record;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'AWSOrganizationsNotInUseException') return null;
+    errors.push(apiError(error, 'DescribeOrganization', home));
+    return undefined;
+  }
 }
 
 /** The Regions enabled for the account, in its partition; the failure is recorded and the home Region used. */

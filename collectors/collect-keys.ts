@@ -4,6 +4,7 @@ import {
   GetKeyRotationStatusCommand,
   type KeyMetadata,
   paginateListAliases,
+  paginateListResourceTags,
 } from '@aws-sdk/client-kms';
 import { type ApiError, apiError } from './api-error.js';
 import type { AwsClients } from './aws-clients.js';
@@ -103,6 +104,8 @@ async function fetchKey(forms: readonly Resolved[], context: KeyContext): Promis
   const { policy, error: policyError } = await fetchPolicy(arn, first.region, context);
   const rotationEnabled = metadata?.KeyManager === 'CUSTOMER' ? await fetchRotation(arn, first.region, context) : undefined;
   const aliases = forms.some((f) => f.alias !== undefined) ? await fetchAliases(forms, context) : undefined;
+  // Tags decide aws:ResourceTag/* conditions; KMS lists them only for keys of the caller's own account.
+  const tags = arn.split(':')[4] === context.account ? await fetchTags(arn, first.region, context) : undefined;
   const error = policyError ?? describeError;
   return {
     metadata: metadata === undefined ? null : withoutMetadata(metadata),
@@ -110,6 +113,7 @@ async function fetchKey(forms: readonly Resolved[], context: KeyContext): Promis
     error: error === undefined ? null : keyError(error),
     ...(aliases === undefined ? {} : { aliases }),
     ...(rotationEnabled === undefined ? {} : { rotationEnabled }),
+    ...(tags === undefined ? {} : { tags }),
   };
 }
 
@@ -132,6 +136,19 @@ async function fetchRotation(arn: string, region: string, context: KeyContext): 
     return (await context.clients.kms(region).send(new GetKeyRotationStatusCommand({ KeyId: arn }))).KeyRotationEnabled ?? null;
   } catch (error) {
     record(context, error, 'GetKeyRotationStatus', region, arn);
+    return null;
+  }
+}
+
+async function fetchTags(arn: string, region: string, context: KeyContext): Promise<{ TagKey: string; TagValue: string }[] | null> {
+  try {
+    const tags: { TagKey: string; TagValue: string }[] = [];
+    for await (const page of paginateListResourceTags({ client: context.clients.kms(region) }, { KeyId: arn })) {
+      for (const tag of page.Tags ?? []) tags.push({ TagKey: tag.TagKey ?? '', TagValue: tag.TagValue ?? '' });
+    }
+    return tags.sort((a, b) => a.TagKey.localeCompare(b.TagKey));
+  } catch (error) {
+    record(context, error, 'ListResourceTags', region, arn);
     return null;
   }
 }

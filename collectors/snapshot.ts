@@ -7,12 +7,16 @@ export interface CollectedKey {
   readonly error: { readonly code: string; readonly message: string; readonly operation: string } | null;
   readonly aliases?: readonly string[];
   readonly rotationEnabled?: boolean | null;
+  /** kms:ListResourceTags, for keys of the collected account (null when refused). */
+  readonly tags?: readonly { readonly TagKey: string; readonly TagValue: string }[] | null;
 }
 
 /** What a collection writes: a snapshot, schema version 1 (schemas/snapshot-v1.schema.json). */
 export interface CollectedSnapshot {
   readonly schemaVersion: 1;
   readonly account: { readonly id: string; readonly partition: string; readonly callerArn: string };
+  /** organizations:DescribeOrganization; null when the account is in no organisation; absent when refused. */
+  readonly organization?: Record<string, unknown> | null;
   readonly collectedAt: string;
   readonly collector: { readonly name: 'trailguard'; readonly version: string };
   readonly regions: readonly string[];

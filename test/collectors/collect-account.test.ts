@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import {
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListResourceTagsCommand,
+} from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,6 +33,12 @@ const sts = mockClient(STSClient);
 const ec2 = mockClient(EC2Client);
 const cloudtrail = mockClient(CloudTrailClient);
 const kms = mockClient(KMSClient);
+const organizations = mockClient(OrganizationsClient);
+const ORGANIZATION = {
+  Id: 'o-a1b2c3d4e5',
+  Arn: `arn:aws:organizations::999988887777:organization/o-a1b2c3d4e5`,
+  MasterAccountId: '999988887777',
+};
 
 /** An SDK service exception as the clients raise it. */
 function awsError(name: string, message = name): Error {
@@ -54,7 +68,7 @@ function collect(regions?: string[]) {
 }
 
 beforeEach(() => {
-  for (const mock of [sts, ec2, cloudtrail, kms]) mock.reset();
+  for (const mock of [sts, ec2, cloudtrail, kms, organizations]) mock.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Account: A, Arn: `arn:aws:sts::${A}:assumed-role/Audit/me` });
   ec2.on(DescribeRegionsCommand).resolves({
     Regions: [
@@ -75,10 +89,12 @@ beforeEach(() => {
   }));
   kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify(policy) });
   kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: true });
+  kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: 'team', TagValue: 'audit' }] });
+  organizations.on(DescribeOrganizationCommand).resolves({ Organization: { ...ORGANIZATION, AvailablePolicyTypes: [] } });
 });
 
 afterEach(() => {
-  for (const mock of [sts, ec2, cloudtrail, kms]) mock.reset();
+  for (const mock of [sts, ec2, cloudtrail, kms, organizations]) mock.reset();
 });
 
 describe('collectAccount', () => {
@@ -270,6 +286,48 @@ describe('collectAccount', () => {
   });
 });
 
+describe('the organisation and the key tags (they decide aws:PrincipalOrgID and aws:ResourceTag/* conditions)', () => {
+  const OWN = `arn:aws:kms:us-east-1:${A}:key/own`;
+  const FOREIGN = 'arn:aws:kms:us-east-1:444455556666:key/foreign';
+  const withKeys = () =>
+    cloudtrail
+      .on(DescribeTrailsCommand)
+      .resolves({ trailList: [trail('a', 'us-east-1', { KmsKeyId: OWN }), trail('b', 'us-east-1', { KmsKeyId: FOREIGN })] });
+
+  it("records the organisation and the tags of the keys of the collected account, and lists no foreign key's tags", async () => {
+    withKeys();
+    const snapshot = await collect(['us-east-1']);
+    expect(snapshot.organization).toEqual(ORGANIZATION);
+    expect(snapshot.keys[OWN]?.tags).toEqual([{ TagKey: 'team', TagValue: 'audit' }]);
+    expect(snapshot.keys[FOREIGN]).not.toHaveProperty('tags');
+    expect(kms.commandCalls(ListResourceTagsCommand).map((c) => c.args[0].input.KeyId)).toEqual([OWN]);
+    expect(snapshot.errors).toEqual([]);
+  });
+
+  it('an account in no organisation is recorded as null, not as an error', async () => {
+    withKeys();
+    organizations.on(DescribeOrganizationCommand).rejects(awsError('AWSOrganizationsNotInUseException', 'not in an organization'));
+    const snapshot = await collect(['us-east-1']);
+    expect(snapshot.organization).toBeNull();
+    expect(snapshot.errors).toEqual([]);
+  });
+
+  it('refused calls leave the organisation out and the tags null, each recorded as an error', async () => {
+    withKeys();
+    organizations
+      .on(DescribeOrganizationCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized to perform organizations:DescribeOrganization'));
+    kms.on(ListResourceTagsCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform kms:ListResourceTags'));
+    const snapshot = await collect(['us-east-1']);
+    expect(snapshot).not.toHaveProperty('organization');
+    expect(snapshot.keys[OWN]?.tags).toBeNull();
+    expect(snapshot.errors.map((e) => `${e.operation} ${e.code} ${e.resource ?? ''}`.trim())).toEqual([
+      'DescribeOrganization AccessDeniedException',
+      `ListResourceTags AccessDeniedException ${OWN}`,
+    ]);
+  });
+});
+
 describe('the collector is read-only', () => {
   const allowed = (
     JSON.parse(readFileSync(join(ROOT, 'collectors', 'iam-policy.json'), 'utf8')) as { Statement: { Action: string[] }[] }
@@ -290,6 +348,7 @@ describe('the collector is read-only', () => {
       ['ec2', ec2],
       ['cloudtrail', cloudtrail],
       ['kms', kms],
+      ['organizations', organizations],
     ];
     const actions = new Set(
       services.flatMap(([service, mock]) =>

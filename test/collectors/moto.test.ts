@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
-import { CreateAliasCommand, CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient, PutKeyPolicyCommand, TagResourceCommand } from '@aws-sdk/client-kms';
+import { CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
@@ -96,9 +97,10 @@ interface Snapshot {
   account: { id: string };
   regions: string[];
   trails: { Name: string; TrailARN: string; HomeRegion: string }[];
-  keys: Record<string, { policy: unknown; aliases?: string[] }>;
+  keys: Record<string, { policy: unknown; aliases?: string[]; tags?: unknown }>;
   trailStatus: Record<string, unknown>;
   errors: unknown[];
+  organization?: { Id: string; MasterAccountId: string } | null;
 }
 
 describe.runIf(available)('collect against moto, then check', () => {
@@ -130,6 +132,9 @@ describe.runIf(available)('collect against moto, then check', () => {
     expect(snapshot.keys[keys.usKey]?.policy).toEqual(compliant(keys.usKey));
     expect(snapshot.keys[keys.usKey]?.aliases).toEqual(['alias/cloudtrail']);
     expect(Object.keys(snapshot.trailStatus)).toHaveLength(4);
+    // moto's account belongs to no organisation yet; its keys have no tags.
+    expect(snapshot.organization).toBeNull();
+    expect(snapshot.keys[keys.usKey]?.tags).toEqual([]);
     expect(snapshot.errors).toEqual([]);
   });
 
@@ -218,5 +223,47 @@ describe.runIf(available)('collect against moto, then check', () => {
     );
     const snapshot = JSON.parse(readFileSync(out, 'utf8')) as Snapshot;
     expect(snapshot.errors).toHaveLength(1);
+  });
+
+  // Last: it puts the account in an organisation, which the tests above must not see.
+  it('records the organisation and key tags, and an organisation perimeter is decided by them (unknown without)', async () => {
+    const config = { region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const { Organization: org } = await new OrganizationsClient(config).send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const kms = new KMSClient(config);
+    const key = (await kms.send(new CreateKeyCommand({ Description: 'perimeter' }))).KeyMetadata?.Arn as string;
+    const perimeter = compliant(key);
+    perimeter.Statement.push({
+      Sid: 'DenyOutsideOrganization',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalOrgID': org?.Id as string }, Bool: { 'aws:PrincipalIsAWSService': 'false' } },
+    } as never);
+    await kms.send(new PutKeyPolicyCommand({ KeyId: key, PolicyName: 'default', Policy: JSON.stringify(perimeter) }));
+    await kms.send(new TagResourceCommand({ KeyId: key, Tags: [{ TagKey: 'classification', TagValue: 'audit' }] }));
+    await new CloudTrailClient(config).send(new CreateTrailCommand({ Name: 'perimeter', S3BucketName: 'audit-logs', KmsKeyId: key }));
+
+    const out = join(dir, 'organisation.json');
+    expect((await cli(['collect', '--regions', 'us-east-1', '--out', out], { env: motoEnv(moto.endpoint) })).code).toBe(0);
+    const snapshot = JSON.parse(readFileSync(out, 'utf8')) as Snapshot;
+    expect(snapshot.organization).toMatchObject({ Id: org?.Id, MasterAccountId: ACCOUNT });
+    expect(snapshot.keys[key]?.tags).toEqual([{ TagKey: 'classification', TagValue: 'audit' }]);
+
+    const decrypt = async (file: string) => {
+      const results = JSON.parse((await cli(['check', file])).stdout) as {
+        findings: { ruleId: string; status: string; message: string; resource: { name: string } }[];
+      };
+      return results.findings.find((f) => f.resource.name === 'perimeter' && f.ruleId === 'cloudtrail-key-policy-decrypt');
+    };
+    expect((await decrypt(out))?.status).toBe('pass');
+    // The same snapshot without the organisation: whether the reader is inside the perimeter is not recorded.
+    const { organization: _, ...withoutOrganisation } = snapshot;
+    const blind = join(dir, 'organisation-not-recorded.json');
+    writeFileSync(blind, JSON.stringify(withoutOrganisation));
+    const unknown = await decrypt(blind);
+    expect(unknown?.status).toBe('unknown');
+    expect(unknown?.message).toContain(`pass if aws:PrincipalOrgID is "${org?.Id}"`);
+    expect(unknown?.message).toContain('organizations:DescribeOrganization');
   });
 });
