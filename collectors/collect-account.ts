@@ -118,7 +118,11 @@ function credentialsError(error: unknown): CredentialsError {
  * The account's organisation (it decides aws:PrincipalOrgID and its kin in key policies): the Organization record,
  * null when the account belongs to none, undefined when the call failed (recorded, so the verdicts stay unknown).
  */
-async function describeOrganization(clients: AwsClients, home: string, errors: ApiError[]): Promise<Record<string, unknown> | null | undefined> {
+async function describeOrganization(
+  clients: AwsClients,
+  home: string,
+  errors: ApiError[],
+): Promise<Record<string, unknown> | null | undefined> {
   try {
     const { Organization: organization } = await clients.organizations(home).send(new DescribeOrganizationCommand({}));
     if (organization === undefined) return undefined;
