@@ -98,7 +98,7 @@ function report(error: unknown, verbose: boolean): number {
   }
   const e = error as Error;
   process.stderr.write(`trailguard: internal error: ${e?.message ?? String(error)} (run with --verbose for details; please report it)\n`);
-  if (verbose) process.stderr.write(`${e?.stack ?? ''}\n`);
+  if (verbose) process.stderr.write(`${e?.stack ?? ''}\n${e?.cause instanceof Error ? `caused by: ${e.cause.stack ?? e.cause.message}\n` : ''}`);
   return EXIT_BAD_INPUT;
 }
 
@@ -112,6 +112,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(130);
   });
 }
+
+// A reader that stops early (`trailguard explain … | head`) closes the pipe: that is not an error of trailguard's.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  for (const temp of activeTemps) rmSync(temp, { force: true });
+  process.exit(0);
+});
 
 main(hideBin(process.argv)).then(
   (code) => {

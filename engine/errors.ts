@@ -52,6 +52,20 @@ export class TrailguardError extends Error {
 }
 
 /**
+ * A known problem with the data one rule reads for one resource (a document nested too deeply to search): the
+ * finding becomes `error`, saying why, and the run goes on. Anything else thrown while a rule is evaluated is a bug
+ * and stops the run as an internal error: it must never pass for a finding about the data.
+ */
+export class DataError extends Error {
+  override readonly name = 'DataError';
+}
+
+/** A bug met while evaluating one rule on one resource: names both, so the report says where to look. */
+export class InternalError extends Error {
+  override readonly name = 'InternalError';
+}
+
+/**
  * One error carrying the diagnostics of several bad-input errors (rethrowing anything else). The first one is kept as
  * the cause, so `--verbose` can still show where it came from.
  */

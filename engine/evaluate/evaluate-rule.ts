@@ -1,4 +1,5 @@
 import { parseArn } from '../arn.js';
+import { DataError, InternalError } from '../errors.js';
 import { groupBy } from '../group-by.js';
 import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../model.js';
 import { ORGANISATIONS } from '../operators/iam-policy.js';
@@ -13,6 +14,8 @@ export interface Resource {
   readonly ref: ResourceRef;
   readonly value: unknown;
   readonly snapshot: LoadedSnapshot;
+  /** Why the copies of this resource disagree, when they do: every finding on it is then unknown. */
+  readonly conflict?: string;
 }
 
 const DEFAULT_MESSAGES: Readonly<Record<Status, Template>> = {
@@ -49,10 +52,12 @@ export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet,
 
 /**
  * The resources a rule selects across all snapshots, each once: the id is the identity (a trail listed by several
- * snapshots, or shadow copies of one trail, is evaluated once), preferring the copy from the resource's own account.
+ * snapshots, or shadow copies of one trail, is evaluated once), preferring the copies from the resource's own
+ * account. Copies that disagree leave the resource in conflict: which one is right cannot be told, so its findings
+ * are unknown rather than a verdict that depends on the order of the entries.
  */
 export function selectResources(rule: CompiledRule, set: SnapshotSet): Resource[] {
-  const byId = new Map<string, Resource>();
+  const byId = new Map<string, Resource[]>();
   const spec = rule.resources;
   for (const snapshot of set.snapshots) {
     const found = spec.path.query(snapshot.document);
@@ -73,12 +78,44 @@ export function selectResources(rule: CompiledRule, set: SnapshotSet): Resource[
         region: text(spec.region) ?? arn?.region ?? '',
         ...(name === undefined ? {} : { name }),
       };
-      const existing = byId.get(id);
-      const own = snapshot.document.account.id === ref.account;
-      if (existing === undefined || (own && existing.snapshot.document.account.id !== ref.account)) byId.set(id, { ref, value, snapshot });
+      const copies = byId.get(id);
+      if (copies === undefined) byId.set(id, [{ ref, value, snapshot }]);
+      else copies.push({ ref, value, snapshot });
     }
   }
-  return [...byId.values()];
+  return [...byId.values()].map(choose);
+}
+
+/** One resource from its copies: the own account's copies if any, which must agree with each other. */
+function choose(copies: readonly Resource[]): Resource {
+  const first = copies[0] as Resource;
+  if (copies.length === 1) return first;
+  const own = copies.filter((c) => c.snapshot.document.account.id === c.ref.account);
+  const candidates = own.length > 0 ? own : copies;
+  const chosen = candidates[0] as Resource;
+  const canonical = stableJson(chosen.value);
+  const differing = candidates.find((c) => stableJson(c.value) !== canonical);
+  if (differing === undefined) return chosen;
+  const fields = differingFields(chosen.value, differing.value);
+  return {
+    ...chosen,
+    conflict: `${chosen.ref.id} is listed ${candidates.length} times with different contents (${fields} differ between ${chosen.snapshot.path} and ${differing.snapshot.path}): which copy is right cannot be told`,
+  };
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+function differingFields(a: unknown, b: unknown): string {
+  const x = (a ?? {}) as Record<string, unknown>;
+  const y = (b ?? {}) as Record<string, unknown>;
+  const names = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => stableJson(x[k]) !== stableJson(y[k])).sort();
+  return names.length === 0 ? 'their values' : names.slice(0, 5).join(', ');
 }
 
 interface RunContext {
@@ -124,6 +161,10 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
   const state: EvaluationState = { scope, unresolved: new Map(), set: run.set, snapshot: resource.snapshot, resource: resource.ref };
   const lookups: Record<string, string | null> = {};
   const ids: Record<string, string> = {};
+  if (resource.conflict !== undefined) {
+    const conflict: AssertionEvidence = { path: rule.resources.id.source, op: 'identity', status: 'unknown', reason: resource.conflict };
+    return finding(rule, resource, 'unknown', conflict, { assertions: [conflict] }, state, undefined, ids);
+  }
   try {
     for (const binding of rule.bindings) {
       let outcome = run.shared.get(binding.signature);
@@ -185,12 +226,22 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
       ids,
     );
   } catch (error) {
-    const reason =
-      error instanceof RangeError && /call stack/i.test(error.message)
-        ? 'the data is nested too deeply to search: evaluation ran out of stack (a path with .. or * met a document nested thousands of levels deep)'
-        : (error as Error).message;
+    const reason = dataProblem(error);
+    if (reason === undefined) {
+      throw new InternalError(`evaluating rule ${rule.info.id} on ${resource.ref.id}: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+      });
+    }
     return finding(rule, resource, 'error', { path: '', op: '', status: 'unknown', reason }, { error: reason }, state, undefined, ids);
   }
+}
+
+/** Why a known data problem stopped the rule, or undefined when the exception is a bug. */
+function dataProblem(error: unknown): string | undefined {
+  if (error instanceof DataError) return error.message;
+  if (error instanceof RangeError && /call stack/i.test(error.message))
+    return 'the data is nested too deeply to search: evaluation ran out of stack (a path with .. or * met a document nested thousands of levels deep)';
+  return undefined;
 }
 
 function finding(
@@ -205,11 +256,14 @@ function finding(
 ): Finding {
   const template = (status === 'fail' ? assertionMessage : undefined) ?? rule.messages[status] ?? DEFAULT_MESSAGES[status];
   // The scope belongs to this one evaluation, so the message's names are added to it rather than copied.
-  state.scope.verdict = { status, reason: deciding.reason, path: deciding.path, observed: deciding.observed };
+  state.scope.verdict = { status, reason: deciding.reason, path: deciding.path, observed: deciding.observed, details: deciding.details };
   state.scope.rule = rule.info;
   const message = template.render(state.scope);
   const result: Finding = { ruleId: rule.info.id, severity: rule.info.severity, resource: resource.ref, status, message, evidence };
-  return status === 'fail' && rule.fix !== undefined ? { ...result, fix: renderFix(rule.fix, state.scope, ids) } : result;
+  if (status !== 'fail') return result;
+  // The first fix whose conditions hold: an AWS managed key is replaced, a disabled key enabled, and so on.
+  const fix = rule.fixes.find((f) => f.when.every((w) => evaluateAssertion(w, state).status === 'pass'));
+  return fix === undefined ? result : { ...result, fix: renderFix(fix, state.scope, ids) };
 }
 
 function renderFix(fix: CompiledFix, scope: Readonly<Record<string, unknown>>, ids: Readonly<Record<string, string>>): Fix {

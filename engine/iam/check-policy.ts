@@ -111,6 +111,15 @@ const NO_WORLD: World = new Map();
  * the keys and what would decide them.
  */
 export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResult {
+  const outcome = judge(policy, check);
+  // Statements skipped as invalid are named whatever the verdict: a pass may rest on AWS reading them the same way.
+  const invalid = problems(policy);
+  return invalid.policyProblems === undefined || outcome.evidence.policyProblems !== undefined
+    ? outcome
+    : { ...outcome, evidence: { ...outcome.evidence, ...invalid } };
+}
+
+function judge(policy: Policy, check: PolicyCheck): PolicyCheckResult {
   const candidates = candidatesFor(policy, check.principal);
   if (candidates.length === 0) {
     return result(

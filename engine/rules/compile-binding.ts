@@ -142,7 +142,7 @@ function compileLookup(
       const outcome = lookup.resolve(reference, args, state.set);
       if (!outcome.found) return { ok: false, reason: outcome.reason };
       const missing = missingField(outcome.value, required);
-      if (missing !== undefined) return { ok: false, reason: `the ${missing} of ${outcome.id} ${notCollected(outcome.value)}` };
+      if (missing !== undefined) return { ok: false, reason: missingReason(missing, outcome.id, outcome.value) };
       return { ok: true, value: outcome.value, id: outcome.id };
     });
 }
@@ -153,9 +153,25 @@ function firstValue(state: EvaluationState, target: Target, then: (value: unknow
   return then(read.values[0]);
 }
 
+/** The first required field (a name, or a dotted path such as `metadata.KeyState`) that the value lacks. */
 function missingField(value: unknown, fields: readonly string[]): string | undefined {
-  const record = (value ?? {}) as Record<string, unknown>;
-  return fields.find((f) => record[f] === null || record[f] === undefined);
+  return fields.find((field) => {
+    let at: unknown = value;
+    for (const step of field.split('.')) {
+      if (at === null || typeof at !== 'object' || !Object.hasOwn(at, step)) return true;
+      at = (at as Record<string, unknown>)[step];
+    }
+    return at === null || at === undefined;
+  });
+}
+
+/** Why a required field is missing: not collected (with the recorded error), or the record does not hold it. */
+function missingReason(field: string, id: string, value: unknown): string {
+  const dot = field.lastIndexOf('.');
+  if (dot < 0) return `the ${field} of ${id} ${notCollected(value)}`;
+  const parent = field.slice(0, dot);
+  if (missingField(value, [parent]) !== undefined) return `the ${parent} of ${id} ${notCollected(value)}`;
+  return `the ${parent} of ${id} does not record ${field.slice(dot + 1)}, so it cannot be judged`;
 }
 
 /** `was not collected (GetKeyPolicy failed: AccessDeniedException: …)`, using the snapshot's recorded error. */

@@ -53,7 +53,10 @@ export function compileRule(
   const when = compileList(compiler, raw.when, '/when', known);
   const assertions = compileList(compiler, raw.assert, '/assert', known);
   const messages = compileMessages(compiler, raw.message, withVerdict(known));
-  const fix = compileFix(compiler, raw.fix, known, new Set(bindings.filter((b) => b.isLookup).map((b) => b.name)));
+  const lookups = new Set(bindings.filter((b) => b.isLookup).map((b) => b.name));
+  const fixes = (Array.isArray(raw.fix) ? raw.fix : raw.fix === undefined ? [] : [raw.fix]).flatMap(
+    (fix, i) => compileFix(compiler, fix, Array.isArray(raw.fix) ? `/fix/${i}` : '/fix', withVerdict(known), lookups) ?? [],
+  );
   if (compiler.diagnostics.length > 0 || resources === undefined) return { diagnostics: compiler.diagnostics };
   return {
     rule: {
@@ -66,7 +69,7 @@ export function compileRule(
       when,
       assertions,
       messages,
-      fix,
+      fixes,
     },
     diagnostics: [],
   };
@@ -102,19 +105,21 @@ function compileMessages(compiler: RuleCompiler, raw: unknown, known: ReadonlySe
 function compileFix(
   compiler: RuleCompiler,
   raw: unknown,
+  pointer: string,
   known: ReadonlySet<string>,
   lookups: ReadonlySet<string>,
 ): CompiledFix | undefined {
   if (!isObject(raw) || typeof raw.summary !== 'string') return undefined;
   const document = typeof raw.document === 'string' ? raw.document : undefined;
   if (document !== undefined && !lookups.has(document)) {
-    compiler.error('unknown-binding', '/fix/document', `fix.document must name a lookup binding, found ${JSON.stringify(document)}`);
+    compiler.error('unknown-binding', `${pointer}/document`, `fix.document must name a lookup binding, found ${JSON.stringify(document)}`);
   }
   return {
-    summary: compiler.template(raw.summary, '/fix/summary', known),
-    statement: isObject(raw.statement) ? compileDeep(compiler, raw.statement, '/fix/statement', known) : undefined,
-    command: typeof raw.command === 'string' ? compiler.template(raw.command, '/fix/command', known) : undefined,
+    summary: compiler.template(raw.summary, `${pointer}/summary`, known),
+    statement: isObject(raw.statement) ? compileDeep(compiler, raw.statement, `${pointer}/statement`, known) : undefined,
+    command: typeof raw.command === 'string' ? compiler.template(raw.command, `${pointer}/command`, known) : undefined,
     document,
+    when: compileList(compiler, raw.when, `${pointer}/when`, known),
   };
 }
 

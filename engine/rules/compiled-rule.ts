@@ -86,7 +86,8 @@ export interface CompiledRule {
   readonly when: readonly CompiledAssertion[];
   readonly assertions: readonly CompiledAssertion[];
   readonly messages: Readonly<Partial<Record<Status, Template>>>;
-  readonly fix: CompiledFix | undefined;
+  /** The rule's fixes, in order: a failing finding gets the first whose `when` conditions all pass. */
+  readonly fixes: readonly CompiledFix[];
 }
 
 /** A rule's `fix`, compiled: rendered for each failing finding. */
@@ -96,4 +97,6 @@ export interface CompiledFix {
   readonly command: Template | undefined;
   /** The lookup binding whose document the statement goes into. */
   readonly document: string | undefined;
+  /** When this fix is the right one (all must pass); none: always. */
+  readonly when: readonly CompiledAssertion[];
 }

@@ -16,6 +16,7 @@ const KEY_CALLS: Readonly<Record<string, (key: KeyView) => boolean>> = {
 export function coveredBy(error: ApiError, snapshot: string, set: SnapshotSet): string | undefined {
   const holds = KEY_CALLS[error.operation];
   if (holds === undefined || error.resource === undefined) return undefined;
-  const key = set.key(error.resource) ?? set.keyForAlias(error.resource);
+  const found = set.key(error.resource) ?? set.keyForAlias(error.resource);
+  const key = found === undefined || 'contested' in found ? undefined : found;
   return key !== undefined && key.snapshot !== snapshot && holds(key) ? key.snapshot : undefined;
 }

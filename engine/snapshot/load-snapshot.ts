@@ -1,4 +1,5 @@
-import { combineErrors, type Diagnostic, TrailguardError } from '../errors.js';
+import { combineErrors, type Diagnostic, lineColumn, TrailguardError } from '../errors.js';
+import { duplicateKeys } from '../json-duplicates.js';
 import { locateInJson } from '../json-location.js';
 import { parseJson, readTextFile } from '../read-input.js';
 import { describeValue, displayPath, loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
@@ -21,7 +22,7 @@ let validator: SchemaValidator | undefined;
 export async function loadSnapshot(path: string): Promise<LoadedSnapshot> {
   const { text, sha256 } = await readTextFile(path, 'snapshot');
   const data = parseJson(text, path);
-  return snapshotFromData(data, { path, sha256, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) });
+  return snapshotFromData(data, { path, sha256, text, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) });
 }
 
 /** Where a snapshot's data came from, and how to find a JSON Pointer into it in its file. */
@@ -30,6 +31,8 @@ export interface SnapshotOrigin {
   readonly sha256: string;
   /** The file that holds the data (its path is also the snapshot's name), when it is not `path` itself. */
   readonly file?: string;
+  /** The JSON text the data was parsed from, to find what parsing hides (a key policy repeating a name). */
+  readonly text?: string;
   locate(pointer: string, atKey?: boolean): { line: number; column: number };
 }
 
@@ -89,6 +92,17 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
       });
       continue;
     }
+    const repeated = repeatedNames(entry.policy, arn, origin);
+    if (repeated !== undefined) {
+      const where = repeated.offset === undefined ? origin.locate(pointer) : lineColumn(origin.text ?? '', repeated.offset);
+      problems.push({
+        code: 'snapshot-policy',
+        file: path,
+        ...where,
+        message: `${displayPath(pointer)} holds ${JSON.stringify(repeated.key)} twice in ${repeated.pointer === '' ? 'the policy' : displayPath(repeated.pointer)}: a policy that repeats a name means different things to different JSON readers, so trailguard does not judge it (KMS keeps one of the two)`,
+      });
+      continue;
+    }
     if (typeof entry.policy !== 'string') continue;
     try {
       const parsed: unknown = JSON.parse(entry.policy);
@@ -105,6 +119,50 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
     }
   }
   if (problems.length > 0) throw new TrailguardError(problems);
+}
+
+/**
+ * The first name a key policy repeats inside one object (`"Effect"` twice), which JSON.parse hides by keeping the
+ * last: from the policy string itself, or for an inline policy from the snapshot's text (only that key's entry is
+ * scanned).
+ */
+function repeatedNames(
+  policy: unknown,
+  arn: string,
+  origin: SnapshotOrigin,
+): { key: string; pointer: string; offset: number | undefined } | undefined {
+  if (typeof policy === 'string') {
+    const found = safeDuplicates(policy, 0)[0];
+    return found === undefined ? undefined : { key: found.key, pointer: found.pointer, offset: undefined };
+  }
+  const text = origin.text;
+  if (text === undefined) return undefined;
+  const start = entryValueOffset(text, JSON.stringify(arn));
+  if (start === undefined) return undefined;
+  const found = safeDuplicates(text, start).find((d) => d.pointer === '/policy' || d.pointer.startsWith('/policy/'));
+  return found === undefined ? undefined : { key: found.key, pointer: found.pointer.slice('/policy'.length), offset: found.offset };
+}
+
+function safeDuplicates(text: string, offset: number): ReturnType<typeof duplicateKeys> {
+  try {
+    return duplicateKeys(text, offset);
+  } catch {
+    // Not JSON after all (a policy string that is not): the parse below reports it.
+    return [];
+  }
+}
+
+/** Where the value of the property named `quotedName` (as JSON writes it) starts: after `"name"`, spaces and a colon. */
+function entryValueOffset(text: string, quotedName: string): number | undefined {
+  for (let at = text.indexOf(quotedName); at >= 0; at = text.indexOf(quotedName, at + 1)) {
+    let i = at + quotedName.length;
+    while (i < text.length && /\s/.test(text[i] as string)) i++;
+    if (text[i] !== ':') continue;
+    i++;
+    while (i < text.length && /\s/.test(text[i] as string)) i++;
+    return i;
+  }
+  return undefined;
 }
 
 /** Whether a parsed value nests deeper than `limit`, found without recursion (a crafted value could exhaust the stack). */

@@ -11,6 +11,8 @@ export class SnapshotSet {
   readonly snapshots: readonly LoadedSnapshot[];
   private readonly keys = new Map<string, KeyView>();
   private readonly aliases = new Map<string, string>();
+  /** Aliases that snapshots give to more than one key: which key they name cannot be told. */
+  private readonly contested = new Map<string, string[]>();
   private readonly organisations = new Map<string, OrganisationFact>();
 
   constructor(snapshots: readonly LoadedSnapshot[]) {
@@ -24,7 +26,10 @@ export class SnapshotSet {
     for (const snapshot of snapshots) this.recordOrganisation(snapshot);
     for (const key of this.keys.values()) {
       for (const alias of key.aliases) {
-        this.aliases.set(`arn:${key.partition}:kms:${key.region}:${key.account}:${alias}`, key.arn);
+        const aliasArn = `arn:${key.partition}:kms:${key.region}:${key.account}:${alias}`;
+        const claimed = this.aliases.get(aliasArn);
+        if (claimed !== undefined && claimed !== key.arn) this.contested.set(aliasArn, [...(this.contested.get(aliasArn) ?? [claimed]), key.arn]);
+        else this.aliases.set(aliasArn, key.arn);
       }
     }
   }
@@ -41,8 +46,10 @@ export class SnapshotSet {
     return this.organisations.get(account) ?? UNRECORDED;
   }
 
-  /** The key an alias ARN names, when some snapshot records that alias. */
-  keyForAlias(aliasArn: string): KeyView | undefined {
+  /** The key an alias ARN names, when some snapshot records that alias (and only one key claims it). */
+  keyForAlias(aliasArn: string): KeyView | { readonly contested: readonly string[] } | undefined {
+    const contested = this.contested.get(aliasArn);
+    if (contested !== undefined) return { contested: [...contested].sort() };
     const arn = this.aliases.get(aliasArn);
     return arn === undefined ? undefined : this.keys.get(arn);
   }

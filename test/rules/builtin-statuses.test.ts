@@ -205,3 +205,66 @@ describe('built-in pack: an organisation pair', () => {
     expect(f['cloudtrail-sse-kms']?.resource).toMatchObject({ account: OTHER_ACCOUNT, region: 'us-east-1' });
   });
 });
+
+describe('built-in pack: ambiguous data is unknown, never a verdict that depends on the order of entries', () => {
+  const ALL_RULES = ['cloudtrail-sse-kms', ...POLICY_RULES, 'cloudtrail-kms-key-state'];
+
+  it('a trail listed twice with different contents: every rule is unknown and names the conflict, in either order', async () => {
+    const copies = [trail(), trail({ KmsKeyId: undefined })];
+    for (const order of [copies, [...copies].reverse()]) {
+      const f = byRule(await runBuiltIn([snapshot({ trails: order as never, keys: { [KEY_ARN]: goodKey as never } })]));
+      for (const rule of ALL_RULES) {
+        expect(f[rule]?.status, rule).toBe('unknown');
+        expect(f[rule]?.message, rule).toContain(`${TRAIL_ARN} is listed 2 times with different contents (KmsKeyId differ`);
+      }
+    }
+  });
+
+  it('the twin: identical copies (shadow trails) are one trail, judged once', async () => {
+    const findings = await runBuiltIn([snapshot({ trails: [trail(), trail()] as never, keys: { [KEY_ARN]: goodKey as never } })]);
+    expect(findings.filter((x) => x.ruleId === 'cloudtrail-sse-kms')).toHaveLength(1);
+    for (const rule of ALL_RULES) expect(byRule(findings)[rule]?.status, rule).toBe('pass');
+  });
+
+  it('an alias two keys claim: the key rules are unknown and name both keys, in either order', async () => {
+    const other = KEY_ARN.replace('1234abcd', '9999abcd');
+    const keys = [
+      [KEY_ARN, { ...goodKey, aliases: ['alias/logs'] }],
+      [other, { ...goodKey, metadata: { ...ENABLED_KEY_METADATA, Arn: other }, aliases: ['alias/logs'] }],
+    ] as const;
+    for (const order of [keys, [...keys].reverse()]) {
+      const f = await verdicts([trail({ KmsKeyId: 'alias/logs' })], Object.fromEntries(order));
+      for (const rule of [...POLICY_RULES, 'cloudtrail-kms-key-state']) {
+        expect(f[rule]?.status, rule).toBe('unknown');
+        expect(f[rule]?.message, rule).toContain(`is claimed by 2 keys (${[KEY_ARN, other].sort().join(', ')})`);
+      }
+    }
+  });
+
+  it('the twin: an alias one key claims resolves to it', async () => {
+    const f = await verdicts([trail({ KmsKeyId: 'alias/logs' })], { [KEY_ARN]: { ...goodKey, aliases: ['alias/logs'] } });
+    for (const rule of [...POLICY_RULES, 'cloudtrail-kms-key-state']) expect(f[rule]?.status, rule).toBe('pass');
+  });
+
+  it('key metadata without KeyState: the key-state rule is unknown and says so; with it, the rule passes', async () => {
+    const { KeyState: _, ...withoutState } = ENABLED_KEY_METADATA;
+    const f = await verdicts([trail()], { [KEY_ARN]: { ...goodKey, metadata: withoutState } });
+    expect(f['cloudtrail-kms-key-state']?.status).toBe('unknown');
+    expect(f['cloudtrail-kms-key-state']?.message).toContain(`the metadata of ${KEY_ARN} does not record KeyState`);
+    expect((await verdicts([trail()], { [KEY_ARN]: goodKey }))['cloudtrail-kms-key-state']?.status).toBe('pass');
+  });
+
+  it('a statement skipped as invalid is named in the evidence of every policy finding, a pass included', async () => {
+    const policy = consolePolicy as { Statement: unknown[] };
+    const withInvalid = {
+      ...policy,
+      Statement: [...policy.Statement, { Sid: 'Typo', Effect: 'Alow', Principal: '*', Action: 'kms:*', Resource: '*' }],
+    };
+    const f = await verdicts([trail()], { [KEY_ARN]: { ...goodKey, policy: withInvalid } });
+    for (const rule of POLICY_RULES) {
+      expect(f[rule]?.status, rule).toBe('pass');
+      const details = f[rule]?.evidence.assertions?.[0]?.details as { policyProblems?: string[] };
+      expect(details.policyProblems, rule).toEqual(['Statement[5] (Sid "Typo"): Effect must be "Allow" or "Deny", found "Alow"']);
+    }
+  });
+});

@@ -28,6 +28,36 @@ describe('loading a snapshot', () => {
     expect(loaded.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('refuses a key policy that repeats a name ("Effect" twice), at the repeat, as an inline object or a string', async () => {
+    const statement = '{"Sid":"Readers","Effect":"Allow","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"}';
+    const inline = `{"schemaVersion":1,"account":{"id":"111122223333","partition":"aws"},"trails":[{"Name":"t","TrailARN":"arn:aws:cloudtrail:us-east-1:111122223333:trail/t","KmsKeyId":"${KEY_ARN}"}],\n"keys":{"${KEY_ARN}":{"metadata":null,\n"policy":{"Version":"2012-10-17","Statement":[${statement}]}}}}`;
+    const file = write(inline);
+    const error = (await loadSnapshot(file).catch((e: unknown) => e)) as Error;
+    const column = (inline.split('\n')[2] as string).indexOf('"Effect":"Deny"') + 1;
+    expect(error.message).toBe(
+      `${file}:3:${column} keys["${KEY_ARN}"].policy holds "Effect" twice in Statement[0]: a policy that repeats a name means different things to different JSON readers, so trailguard does not judge it (KMS keeps one of the two) [snapshot-policy]`,
+    );
+    const asString = write({
+      schemaVersion: 1,
+      account: { id: '111122223333', partition: 'aws' },
+      trails: [],
+      keys: { [KEY_ARN]: { metadata: null, policy: `{"Version":"2012-10-17","Statement":[${statement}]}` } },
+    });
+    expect(((await loadSnapshot(asString).catch((e: unknown) => e)) as Error).message).toContain('holds "Effect" twice in Statement[0]');
+  });
+
+  it('the twin: the same name in two statements is no repeat', async () => {
+    const file = write({
+      schemaVersion: 1,
+      account: { id: '111122223333', partition: 'aws' },
+      trails: [],
+      keys: { [KEY_ARN]: { metadata: null, policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow' }, { Effect: 'Deny' }] } } },
+    });
+    expect((await loadSnapshot(file)).document.keys[KEY_ARN]?.policy).toMatchObject({
+      Statement: [{ Effect: 'Allow' }, { Effect: 'Deny' }],
+    });
+  });
+
   it('accepts a UTF-8 byte-order mark', async () => {
     const file = write(
       `\uFEFF${JSON.stringify({ schemaVersion: 1, account: { id: '111122223333', partition: 'aws' }, trails: [], keys: {} })}`,
@@ -79,8 +109,20 @@ describe('several snapshots', () => {
 
   it("resolves aliases that a snapshot records, in the key's Region and account", () => {
     const set = new SnapshotSet([snapshot({ keys: { [KEY_ARN]: { ...readable, aliases: ['alias/logs'] } as never } })]);
-    expect(set.keyForAlias('arn:aws:kms:us-east-1:111122223333:alias/logs')?.arn).toBe(KEY_ARN);
+    expect(set.keyForAlias('arn:aws:kms:us-east-1:111122223333:alias/logs')).toMatchObject({ arn: KEY_ARN });
     expect(set.keyForAlias('arn:aws:kms:eu-west-1:111122223333:alias/logs')).toBeUndefined();
+  });
+
+  it('an alias two keys claim names neither, in whatever order the snapshots come', () => {
+    const other = KEY_ARN.replace('1234abcd', '9999abcd');
+    const entries = [
+      [KEY_ARN, { ...readable, aliases: ['alias/logs'] }],
+      [other, { ...readable, aliases: ['alias/logs'] }],
+    ] as const;
+    for (const order of [entries, [...entries].reverse()]) {
+      const set = new SnapshotSet(order.map(([arn, entry], i) => snapshot({ keys: { [arn]: entry as never } }, `s${i}.json`)));
+      expect(set.keyForAlias('arn:aws:kms:us-east-1:111122223333:alias/logs')).toEqual({ contested: [KEY_ARN, other].sort() });
+    }
   });
 });
 
