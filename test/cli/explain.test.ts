@@ -6,6 +6,35 @@ const NON_COMPLIANT = 'examples/non-compliant/snapshot.json';
 const MEMBER = 'examples/organisation/member-snapshot.json';
 
 describe('trailguard explain', () => {
+  it('shows where each context value came from, and the cases tried for a value nobody recorded', async () => {
+    const run = await cli(['explain', NON_COMPLIANT, '--rule', 'cloudtrail-key-policy-decrypt', '--resource', 'perimeter-deny']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const lines = run.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith('  verdict   '))).toContain(
+      'unknown: Trail perimeter-deny: cannot judge the key policy: cannot be decided from the snapshot, which does not record aws:PrincipalOrgID',
+    );
+    const origin = (key: string) =>
+      lines.find((l) =>
+        l
+          .trimStart()
+          .replace(/^context\s+/, '')
+          .startsWith(`${key} = `),
+      );
+    expect(origin('aws:securetransport')).toMatch(
+      /= true {2}← always true for a forwarded IAM principal request — always included.*#condition-keys-securetransport\]$/,
+    );
+    expect(origin('aws:currenttime')).toContain("= 2026-11-20T09:15:00.000Z  ← the snapshot's collection time (2026-11-20T09:15:00Z)");
+    expect(origin('kms:keyspec')).toContain('= SYMMETRIC_DEFAULT  ← DescribeKey KeySpec of arn:aws:kms:us-east-2:222233334444:key/');
+    expect(origin('kms:encryptioncontext:aws:cloudtrail:arn')).toMatch(/← the rule$/);
+    // The perimeter's key was not recorded: one case gives it the organisation the policy names, another leaves it out.
+    expect(
+      lines.filter((l) => l.includes('aws:principalorgid = o-exampleorg1  ← not recorded: a value tried for it')).length,
+    ).toBeGreaterThan(0);
+    expect(
+      lines.filter((l) => l.includes('absent    aws:principalorgid  ← not recorded: absence is one of the cases tried')).length,
+    ).toBeGreaterThan(0);
+  });
+
   it('traces a failing decrypt finding: bindings, selected values, each statement on the request and on the probe', async () => {
     const run = await cli(['explain', NON_COMPLIANT, '--rule', 'cloudtrail-key-policy-decrypt', '--resource', 'root-only-decrypt']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
