@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { TrailguardError } from '../engine/errors.js';
+import { InternalError, TrailguardError } from '../engine/errors.js';
 
 const BATCH = 1 << 20;
 
@@ -36,7 +36,8 @@ export async function writeOutput(chunks: Iterable<string>, out: string | undefi
     await rename(temp, out);
   } catch (error) {
     await rm(temp, { force: true });
-    if (error instanceof TrailguardError) throw error;
+    // Producing the chunks runs the evaluation: its bad input and its bugs are not problems with the output file.
+    if (error instanceof TrailguardError || error instanceof InternalError) throw error;
     throw new TrailguardError(
       { code: 'output', file: out, message: `cannot write the output: ${(error as Error).message}` },
       { cause: error },

@@ -83,7 +83,7 @@ export interface UnrecordedKey {
 }
 
 /** A request spec with its caller described in words. */
-export type EvaluatedRequest = Omit<RequestSpec, 'principal' | 'unknown' | 'origins'> & { readonly caller: string };
+export type EvaluatedRequest = Omit<RequestSpec, 'principal' | 'unknown' | 'origins' | 'standard'> & { readonly caller: string };
 
 export interface PolicyCheckResult {
   readonly status: 'pass' | 'fail' | 'unknown';
@@ -262,7 +262,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, prepared: Prepared
       caller: who,
       action: spec.action,
       resource: spec.resource,
-      context: spec.context,
+      context: evidenceContext(policy, spec),
       encryptionContext: spec.encryptionContext,
     },
   };
@@ -399,6 +399,27 @@ function traceRequest(
     ...(spec.origins === undefined ? {} : { origins: Object.fromEntries(spec.origins) }),
     ...(assumed.length === 0 ? {} : { assumed: Object.fromEntries(assumed) }),
   };
+}
+
+/**
+ * The context a failed check's evidence shows: what the rule gave, and of what every such request carries, the keys
+ * the policy's conditions read (the rest decided nothing; `trailguard explain` shows it all).
+ */
+function evidenceContext(policy: Policy, spec: RequestSpec): Readonly<Record<string, ContextValue>> {
+  if (spec.standard === undefined) return spec.context;
+  const read = conditionKeys(policy);
+  const standard = Object.entries(spec.standard).filter(([key]) => read.has(key.toLowerCase()));
+  return standard.length === 0 ? spec.context : { ...Object.fromEntries(standard), ...spec.context };
+}
+
+const keysRead = new WeakMap<Policy, ReadonlySet<string>>();
+function conditionKeys(policy: Policy): ReadonlySet<string> {
+  let keys = keysRead.get(policy);
+  if (keys === undefined) {
+    keys = new Set(policy.statements.flatMap((s) => s.conditions.map((c) => c.keyLower)));
+    keysRead.set(policy, keys);
+  }
+  return keys;
 }
 
 function ownStatement(statement: Statement, request: IamRequest): { statement: StatementRef; lacks: readonly string[] } {

@@ -99,9 +99,10 @@ export function catalogueEntries(): readonly CatalogueEntry[] {
 /**
  * The request context AWS would build for a request, from the catalogue: each key AWS puts in such a request,
  * with its value taken from the snapshot, the key or the request, or left unknown when nothing recorded says it.
- * Keys the rule gives (`{rule: true}`) are left to the rule.
+ * Keys the rule gives (`{rule: true}`) are left to the rule. `withOrigins: false` skips saying where each value came
+ * from (only `trailguard explain` shows it).
  */
-export function standardContext(facts: RequestFacts): StandardContext {
+export function standardContext(facts: RequestFacts, withOrigins = true): StandardContext {
   const values = new Map<string, ContextValue>();
   const origins = new Map<string, string>();
   const unknown: UnknownKey[] = [];
@@ -111,21 +112,21 @@ export function standardContext(facts: RequestFacts): StandardContext {
     const keyLower = entry.key.toLowerCase();
     const resolved = resolve(rule, facts);
     if (resolved === undefined) continue;
-    const cite = `${entry.availability} [${sourceUrl(entry)}]`;
+    const cite = withOrigins ? `${entry.availability} [${sourceUrl(entry)}]` : '';
     if (resolved.kind === 'unknown') {
       unknown.push({ key: entry.key, keyLower, prefix, hint: resolved.hint, mayBeAbsent: resolved.mayBeAbsent, source: sourceUrl(entry) });
-      origins.set(keyLower, `unknown: ${resolved.hint} — ${cite}`);
+      if (withOrigins) origins.set(keyLower, `unknown: ${resolved.hint} — ${cite}`);
     } else if (resolved.kind === 'absent') {
-      origins.set(keyLower, `absent (${resolved.from}) — ${cite}`);
+      if (withOrigins) origins.set(keyLower, `absent (${resolved.from}) — ${cite}`);
     } else if (resolved.kind === 'tags') {
-      origins.set(keyLower, `${resolved.from} — ${cite}`);
+      if (withOrigins) origins.set(keyLower, `${resolved.from} — ${cite}`);
       for (const [suffix, value] of Object.entries(resolved.tags)) {
         values.set(`${entry.key}${suffix}`, value);
-        origins.set(`${keyLower}${suffix.toLowerCase()}`, `${resolved.from} — ${cite}`);
+        if (withOrigins) origins.set(`${keyLower}${suffix.toLowerCase()}`, `${resolved.from} — ${cite}`);
       }
     } else {
       values.set(entry.key, resolved.value);
-      origins.set(keyLower, `${resolved.from} — ${cite}`);
+      if (withOrigins) origins.set(keyLower, `${resolved.from} — ${cite}`);
     }
   }
   return { values, origins, unknown };

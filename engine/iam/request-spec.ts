@@ -8,8 +8,11 @@ export interface RequestSpec {
   readonly principal: RequestPrincipal;
   readonly action: string;
   readonly resource: string;
+  /** The context the rule gives: what is particular to this request. */
   readonly context: Readonly<Record<string, ContextValue>>;
   readonly encryptionContext: Readonly<Record<string, string>>;
+  /** What AWS puts in every such request (from the catalogue); `context` wins over it. */
+  readonly standard?: Readonly<Record<string, ContextValue>>;
   /** Keys whose values are real but unrecorded (see `UnknownKey`); a key the context gives is known. */
   readonly unknown?: readonly UnknownKey[];
   /** Where each context value came from, by lower-cased key (for `trailguard explain`). */
@@ -31,6 +34,7 @@ export type Probe = (
  */
 export function buildRequest(spec: RequestSpec): IamRequest {
   const context = new Map<string, ContextValue>();
+  for (const [key, value] of Object.entries(spec.standard ?? {})) context.set(key.toLowerCase(), value);
   for (const [key, value] of Object.entries(spec.context)) context.set(key.toLowerCase(), value);
   const ecKeys = Object.keys(spec.encryptionContext);
   for (const key of ecKeys) context.set(EC_PREFIX + key.toLowerCase(), spec.encryptionContext[key] as string);
@@ -57,11 +61,19 @@ export function withoutKeys(request: IamRequest, keys: readonly string[]): IamRe
   return { ...request, context };
 }
 
-/** The request as made for another account: every occurrence of `account` (as a whole number) becomes `other`. */
+/** Keys that describe the key the request is made on, not who asks or for what: they stay as they are. */
+const RESOURCE_KEYS = new Set(['aws:resourceaccount']);
+
+/**
+ * The request as made for another account: every occurrence of `account` (as a whole number) becomes `other`,
+ * except in the keys that describe the key itself (its account stays its account).
+ */
 export function forAccount(request: IamRequest, account: string, other: string): IamRequest {
   const swap = swapper(account, other);
   const context = new Map<string, ContextValue>();
-  for (const [key, value] of request.context) context.set(key, typeof value === 'string' ? swap(value) : value.map(swap));
+  for (const [key, value] of request.context) {
+    context.set(key, RESOURCE_KEYS.has(key) ? value : typeof value === 'string' ? swap(value) : value.map(swap));
+  }
   const p = request.principal;
   const principal: RequestPrincipal = p.kind === 'aws' ? { kind: 'aws', arn: swap(p.arn), account: swap(p.account) } : p;
   return { ...request, principal, context };

@@ -1,5 +1,12 @@
 import { checkPolicy, type PolicyCheck, type PrincipalSource } from '../iam/check-policy.js';
-import { type CallerKind, isCatalogued, type KeyFacts, type OrganisationFact, standardContext } from '../iam/context-catalogue.js';
+import {
+  type CallerKind,
+  isCatalogued,
+  type KeyFacts,
+  type OrganisationFact,
+  type RequestFacts,
+  standardContext,
+} from '../iam/context-catalogue.js';
 import { parsePolicy } from '../iam/parse-policy.js';
 import type { Probe, RequestSpec } from '../iam/request-spec.js';
 import type { ContextValue, Policy, RequestPrincipal, UnknownKey } from '../iam/types.js';
@@ -98,6 +105,19 @@ export const iamPolicy: ValueOperator = {
       ([k, v]) => [k, context.template(v)] as const,
     );
     const probes = (confined?.probes ?? []).map((p) => compileProbe(p, context));
+    // The keys the rule gives are known; a global key the policy reads that neither they nor the catalogue cover is
+    // unknown (computed once per policy document).
+    const givenKeys = new Set(requestContext.map(([key]) => key.toLowerCase()));
+    const known = (k: string) => givenKeys.has(k) || k.startsWith('kms:encryptioncontext');
+    const perPolicy = new WeakMap<Policy, readonly UnknownKey[]>();
+    const uncataloguedIn = (policy: Policy) => {
+      let found = perPolicy.get(policy);
+      if (found === undefined) {
+        found = uncatalogued(policy, known);
+        perPolicy.set(policy, found);
+      }
+      return found;
+    };
     const scopeKind = confined?.scope === 'granting-statement' ? 'granting-statement' : 'policy';
     return (value, scope) => {
       if (value === null || value === undefined)
@@ -115,6 +135,9 @@ export const iamPolicy: ValueOperator = {
       const snapshot = scope.snapshot as { collectedAt?: unknown } | undefined;
       const organisation =
         ((scope as Record<symbol, unknown>)[ORGANISATIONS] as ((a: string) => OrganisationFact) | undefined) ?? unrecorded;
+      const trace = (scope as Record<symbol, unknown>)[POLICY_TRACE] as PolicyCheck['trace'];
+      // Where each value came from is only shown by `trailguard explain`: only then is it worked out.
+      const tracing = trace !== undefined;
       const build = (caller: RequestPrincipal): RequestSpec => {
         // The scope is this evaluation's own: the caller is added to it for the templates that read {{principal…}}.
         (scope as Record<string, unknown>).principal = caller;
@@ -125,29 +148,30 @@ export const iamPolicy: ValueOperator = {
         const pairs: Record<string, string> = Object.fromEntries(encryptionContext.map(([key, template]) => [key, template.render(scope)]));
         const actionName = action.render(scope);
         const sourceAccount = Object.entries(given).find(([k]) => k.toLowerCase() === 'aws:sourceaccount')?.[1];
-        const standard = standardContext({
-          caller: callerKind(caller, via),
-          principal: caller,
-          action: actionName,
-          collectedAt: typeof snapshot?.collectedAt === 'string' ? snapshot.collectedAt : undefined,
-          key: keyFacts,
-          viaService: via,
-          sourceAccount: typeof sourceAccount === 'string' ? sourceAccount : undefined,
-          organisation,
-        });
-        const givenLower = new Set(Object.keys(given).map((k) => k.toLowerCase()));
-        const origins = new Map(standard.origins);
-        for (const k of givenLower) origins.set(k, 'the rule');
-        const known = (k: string) => givenLower.has(k) || k.startsWith('kms:encryptioncontext');
-        const unknown = [...standard.unknown.filter((u) => u.prefix || !known(u.keyLower)), ...uncatalogued(policy, known)];
+        const standard = standardFor(
+          {
+            caller: callerKind(caller, via),
+            principal: caller,
+            action: actionName,
+            collectedAt: typeof snapshot?.collectedAt === 'string' ? snapshot.collectedAt : undefined,
+            key: keyFacts,
+            viaService: via,
+            sourceAccount: typeof sourceAccount === 'string' ? sourceAccount : undefined,
+            organisation,
+          },
+          givenKeys,
+          tracing,
+        );
+        const extra = uncataloguedIn(policy);
         return {
           principal: caller,
           action: actionName,
           resource: resource.render(scope),
-          context: { ...Object.fromEntries(standard.values), ...given },
+          context: given,
+          standard: standard.values,
           encryptionContext: pairs,
-          unknown,
-          origins,
+          unknown: extra.length === 0 ? standard.unknown : [...standard.unknown, ...extra],
+          ...(tracing ? { origins: standard.origins } : {}),
         };
       };
       const result = checkPolicy(policy, {
@@ -157,7 +181,7 @@ export const iamPolicy: ValueOperator = {
         request: build,
         probes: renderedProbes,
         scope: scopeKind,
-        trace: (scope as Record<symbol, unknown>)[POLICY_TRACE] as PolicyCheck['trace'],
+        trace,
       });
       return { status: result.status, reason: result.reason, details: result.evidence };
     };
@@ -206,6 +230,51 @@ function compileProbe(spec: Record<string, unknown>, context: CompileContext): (
 }
 
 const unrecorded = (): OrganisationFact => ({ state: 'unknown' });
+
+/** A request's standard context as a record, with the rule's keys' origins and without the unknowns it gives. */
+interface Standard {
+  readonly values: Readonly<Record<string, ContextValue>>;
+  readonly origins: ReadonlyMap<string, string>;
+  readonly unknown: readonly UnknownKey[];
+}
+
+// Thousands of trails share a handful of keys and callers: the standard context is built once for each distinct
+// set of facts within a run (a run has its own organisation lookup, so runs never share entries).
+const standards = new WeakMap<object, Map<string, Standard>>();
+
+function standardFor(facts: RequestFacts, givenKeys: ReadonlySet<string>, withOrigins: boolean): Standard {
+  const principal = facts.principal.kind === 'service' ? facts.principal.name : facts.principal.arn;
+  const id = [
+    withOrigins,
+    facts.caller,
+    principal,
+    facts.action,
+    facts.key?.arn,
+    facts.viaService,
+    facts.sourceAccount,
+    facts.collectedAt,
+    ...givenKeys,
+  ].join('\n');
+  let byFacts = standards.get(facts.organisation);
+  if (byFacts === undefined) {
+    byFacts = new Map();
+    standards.set(facts.organisation, byFacts);
+  }
+  let standard = byFacts.get(id);
+  if (standard === undefined) {
+    const built = standardContext(facts, withOrigins);
+    const origins = new Map(built.origins);
+    for (const k of givenKeys) origins.set(k, 'the rule');
+    const known = (k: string) => givenKeys.has(k) || k.startsWith('kms:encryptioncontext');
+    standard = {
+      values: Object.fromEntries(built.values),
+      origins,
+      unknown: built.unknown.filter((u) => u.prefix || !known(u.keyLower)),
+    };
+    if (byFacts.size < 50_000) byFacts.set(id, standard);
+  }
+  return standard;
+}
 
 function callerKind(caller: RequestPrincipal, viaService: string | undefined): CallerKind {
   if (caller.kind === 'service') return 'service';

@@ -50,7 +50,10 @@ const kmsKey: LookupDefinition = {
 function byAlias(aliasArn: string, set: SnapshotSet): LookupOutcome {
   const key = set.keyForAlias(aliasArn);
   if (key !== undefined && 'contested' in key) {
-    return { found: false, reason: `alias ${aliasArn} is claimed by ${key.contested.length} keys (${key.contested.join(', ')}): which one the trail uses cannot be told` };
+    return {
+      found: false,
+      reason: `alias ${aliasArn} is claimed by ${key.contested.length} keys (${key.contested.join(', ')}): which one the trail uses cannot be told`,
+    };
   }
   if (key !== undefined) return { found: true, id: key.arn, value: key };
   return { found: false, reason: `alias ${aliasArn} cannot be resolved: no snapshot records which key it names` };

@@ -69,6 +69,11 @@ function checkVersion(data: unknown, origin: SnapshotOrigin, path: string): void
 
 function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path: string): void {
   const problems: Diagnostic[] = [];
+  let keysAt: number | undefined;
+  const keysMap = (text: string) => {
+    keysAt ??= keysMapOffset(text);
+    return keysAt;
+  };
   for (const [arn, entry] of Object.entries(document.keys)) {
     if (entry.policy === null || entry.policy === undefined) continue;
     const pointer = `/keys/${arn.replaceAll('~', '~0').replaceAll('/', '~1')}/policy`;
@@ -92,7 +97,7 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
       });
       continue;
     }
-    const repeated = repeatedNames(entry.policy, arn, origin);
+    const repeated = repeatedNames(entry.policy, arn, origin, keysMap);
     if (repeated !== undefined) {
       const where = repeated.offset === undefined ? origin.locate(pointer) : lineColumn(origin.text ?? '', repeated.offset);
       problems.push({
@@ -130,6 +135,7 @@ function repeatedNames(
   policy: unknown,
   arn: string,
   origin: SnapshotOrigin,
+  keysMap: (text: string) => number,
 ): { key: string; pointer: string; offset: number | undefined } | undefined {
   if (typeof policy === 'string') {
     const found = safeDuplicates(policy, 0)[0];
@@ -137,7 +143,7 @@ function repeatedNames(
   }
   const text = origin.text;
   if (text === undefined) return undefined;
-  const start = entryValueOffset(text, JSON.stringify(arn));
+  const start = entryValueOffset(text, JSON.stringify(arn), keysMap(text));
   if (start === undefined) return undefined;
   const found = safeDuplicates(text, start).find((d) => d.pointer === '/policy' || d.pointer.startsWith('/policy/'));
   return found === undefined ? undefined : { key: found.key, pointer: found.pointer.slice('/policy'.length), offset: found.offset };
@@ -152,17 +158,32 @@ function safeDuplicates(text: string, offset: number): ReturnType<typeof duplica
   }
 }
 
-/** Where the value of the property named `quotedName` (as JSON writes it) starts: after `"name"`, spaces and a colon. */
-function entryValueOffset(text: string, quotedName: string): number | undefined {
-  for (let at = text.indexOf(quotedName); at >= 0; at = text.indexOf(quotedName, at + 1)) {
-    let i = at + quotedName.length;
-    while (i < text.length && /\s/.test(text[i] as string)) i++;
-    if (text[i] !== ':') continue;
-    i++;
-    while (i < text.length && /\s/.test(text[i] as string)) i++;
-    return i;
+/**
+ * Where the value of the property named `quotedName` (as JSON writes it) starts: after `"name"`, spaces and a colon.
+ * The search starts at the snapshot's `keys` map (trails' `KmsKeyId` values repeat the same ARNs, but a value is
+ * never followed by a colon), and falls back to the whole text.
+ */
+function entryValueOffset(text: string, quotedName: string, from: number): number | undefined {
+  return propertyValueAt(text, quotedName, from) ?? (from > 0 ? propertyValueAt(text, quotedName, 0) : undefined);
+}
+
+function propertyValueAt(text: string, quotedName: string, from: number): number | undefined {
+  for (let at = text.indexOf(quotedName, from); at >= 0; at = text.indexOf(quotedName, at + 1)) {
+    const colon = skipSpaces(text, at + quotedName.length);
+    if (text[colon] === ':') return skipSpaces(text, colon + 1);
   }
   return undefined;
+}
+
+function skipSpaces(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  return i;
+}
+
+/** Where the top-level `keys` map most likely starts (0 when not found: then every search covers the whole text). */
+function keysMapOffset(text: string): number {
+  return propertyValueAt(text, '"keys"', 0) ?? 0;
 }
 
 /** Whether a parsed value nests deeper than `limit`, found without recursion (a crafted value could exhaust the stack). */

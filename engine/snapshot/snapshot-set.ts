@@ -28,7 +28,8 @@ export class SnapshotSet {
       for (const alias of key.aliases) {
         const aliasArn = `arn:${key.partition}:kms:${key.region}:${key.account}:${alias}`;
         const claimed = this.aliases.get(aliasArn);
-        if (claimed !== undefined && claimed !== key.arn) this.contested.set(aliasArn, [...(this.contested.get(aliasArn) ?? [claimed]), key.arn]);
+        if (claimed !== undefined && claimed !== key.arn)
+          this.contested.set(aliasArn, [...(this.contested.get(aliasArn) ?? [claimed]), key.arn]);
         else this.aliases.set(aliasArn, key.arn);
       }
     }
