@@ -64,3 +64,29 @@ function withoutNulls(loaded: LoadedSnapshot): LoadedSnapshot {
   const document = Object.fromEntries(Object.entries(loaded.document).filter(([k, v]) => v !== null || k === 'organization'));
   return { ...loaded, document: document as unknown as LoadedSnapshot['document'] };
 }
+
+describe('the corpus verdicts in full (a reviewed golden file: every reason, statement and probe)', () => {
+  it('matches test/corpus/key-policies.verdicts.json', async () => {
+    const all: Record<string, unknown> = {};
+    for (const c of cases) {
+      const findings = byRule(
+        await runBuiltIn(
+          [
+            snapshot({
+              collectedAt: COLLECTED_AT,
+              trails: [trail()],
+              keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null, ...c.key } },
+              ...c.snapshot,
+            }),
+          ].map(withoutNulls),
+        ),
+      );
+      all[c.name] = Object.fromEntries(
+        Object.entries(findings)
+          .filter(([rule]) => rule.startsWith('cloudtrail-key-policy-'))
+          .map(([rule, f]) => [rule, { status: f.status, message: f.message, details: f.evidence.assertions?.[0]?.details ?? null }]),
+      );
+    }
+    await expect(`${JSON.stringify(all, null, 2)}\n`).toMatchFileSnapshot('../corpus/key-policies.verdicts.json');
+  });
+});
