@@ -98,7 +98,8 @@ function report(error: unknown, verbose: boolean): number {
   }
   const e = error as Error;
   process.stderr.write(`trailguard: internal error: ${e?.message ?? String(error)} (run with --verbose for details; please report it)\n`);
-  if (verbose) process.stderr.write(`${e?.stack ?? ''}\n${e?.cause instanceof Error ? `caused by: ${e.cause.stack ?? e.cause.message}\n` : ''}`);
+  if (verbose)
+    process.stderr.write(`${e?.stack ?? ''}\n${e?.cause instanceof Error ? `caused by: ${e.cause.stack ?? e.cause.message}\n` : ''}`);
   return EXIT_BAD_INPUT;
 }
 

@@ -1,4 +1,5 @@
 import { createScanner } from 'jsonc-parser';
+import { escapePointer } from './schema-validation.js';
 
 /** jsonc-parser's token kinds (its `SyntaxKind` is a const enum, which isolated modules cannot import). */
 const SyntaxKind = {
@@ -39,7 +40,7 @@ export function duplicateKeys(text: string, offset = 0): DuplicateKey[] {
     const top = stack[stack.length - 1];
     if (top === undefined) return '';
     if (top.names === undefined) return `${top.path}/${top.index++}`;
-    return `${top.path}/${escape(top.name ?? '')}`;
+    return `${top.path}/${escapePointer(top.name ?? '')}`;
   };
   let expectName = false;
   for (let token: number = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
@@ -85,8 +86,4 @@ export function duplicateKeys(text: string, offset = 0): DuplicateKey[] {
     }
   }
   return out;
-}
-
-function escape(segment: string): string {
-  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }

@@ -206,7 +206,8 @@ function article(type: string): string {
     .join(' or ');
 }
 
-function escapePointer(segment: string): string {
+/** A JSON Pointer segment: `~` and `/` escaped. */
+export function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 

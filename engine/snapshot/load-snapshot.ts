@@ -2,7 +2,7 @@ import { combineErrors, type Diagnostic, lineColumn, TrailguardError } from '../
 import { duplicateKeys } from '../json-duplicates.js';
 import { locateInJson } from '../json-location.js';
 import { parseJson, readTextFile } from '../read-input.js';
-import { describeValue, displayPath, loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
+import { describeValue, displayPath, escapePointer, loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
 import type { LoadedSnapshot, SnapshotDocument } from './types.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
@@ -76,7 +76,7 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
   };
   for (const [arn, entry] of Object.entries(document.keys)) {
     if (entry.policy === null || entry.policy === undefined) continue;
-    const pointer = `/keys/${arn.replaceAll('~', '~0').replaceAll('/', '~1')}/policy`;
+    const pointer = `/keys/${escapePointer(arn)}/policy`;
     if (typeof entry.policy === 'object' && nestedDeeperThan(entry.policy, MAX_POLICY_DEPTH)) {
       problems.push({
         code: 'snapshot-policy',
