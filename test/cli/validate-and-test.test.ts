@@ -59,6 +59,28 @@ describe('trailguard validate', () => {
     expect(run.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
+  it('a list of fixes is checked alternative by alternative, each problem at its place', async () => {
+    const dir = pack({
+      'fixes.yaml': `id: fixes
+title: t
+severity: low
+resources: { path: "$.trails[*]", id: TrailARN, type: "AWS::CloudTrail::Trail" }
+assert:
+  - { path: $.Name, op: exists }
+fix:
+  - when: [{ path: nope.x, op: exists }]
+    summary: "{{verdict.details.deniedBy}}"
+  - summary: 3
+`,
+    });
+    const run = await cli(['validate', dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      `${dir}/fixes.yaml:8:20 path "nope.x" reads "nope", which is not defined: define it under let, or use one of resource, snapshot, rule, verdict [unknown-binding]`,
+      `${dir}/fixes.yaml:10:14 fix[1].summary must be a string, found number 3 [rule-schema]`,
+    ]);
+  });
+
   it('reports a duplicate id in both files', async () => {
     const run = await cli(['validate', 'rules/cis-cloudtrail-kms', 'test/fixtures/bad-rules/duplicate']);
     expect(run.code).toBe(2);
