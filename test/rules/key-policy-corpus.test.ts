@@ -33,18 +33,7 @@ describe('real-world key policy corpus (test/corpus/key-policies)', () => {
   });
 
   it.each(cases)('$name: $title', async (c) => {
-    const findings = byRule(
-      await runBuiltIn(
-        [
-          snapshot({
-            collectedAt: COLLECTED_AT,
-            trails: [trail()],
-            keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null, ...c.key } },
-            ...c.snapshot,
-          }),
-        ].map(withoutNulls),
-      ),
-    );
+    const findings = await findingsFor(c);
     const verdicts = Object.fromEntries(Object.keys(c.expect).map((rule) => [rule, findings[rule]?.status]));
     expect(verdicts).toEqual(c.expect);
     // The explanation is in the message (fail) or the evidence's reason (pass messages stay short).
@@ -59,28 +48,24 @@ describe('real-world key policy corpus (test/corpus/key-policies)', () => {
   });
 });
 
-/** A corpus case sets a snapshot field to null to leave it out (a snapshot without collectedAt). */
-function withoutNulls(loaded: LoadedSnapshot): LoadedSnapshot {
+/** The built-in pack's findings on the case's trail: its policy on the key, with the case's snapshot and key fields. */
+async function findingsFor(c: CorpusCase) {
+  const loaded = snapshot({
+    collectedAt: COLLECTED_AT,
+    trails: [trail()],
+    keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null, ...c.key } },
+    ...c.snapshot,
+  });
+  // A case sets a snapshot field to null to leave it out (a snapshot without collectedAt); organization: null is data.
   const document = Object.fromEntries(Object.entries(loaded.document).filter(([k, v]) => v !== null || k === 'organization'));
-  return { ...loaded, document: document as unknown as LoadedSnapshot['document'] };
+  return byRule(await runBuiltIn([{ ...loaded, document: document as unknown as LoadedSnapshot['document'] }]));
 }
 
 describe('the corpus verdicts in full (a reviewed golden file: every reason, statement and probe)', () => {
   it('matches test/corpus/key-policies.verdicts.json', async () => {
     const all: Record<string, unknown> = {};
     for (const c of cases) {
-      const findings = byRule(
-        await runBuiltIn(
-          [
-            snapshot({
-              collectedAt: COLLECTED_AT,
-              trails: [trail()],
-              keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: c.policy, error: null, ...c.key } },
-              ...c.snapshot,
-            }),
-          ].map(withoutNulls),
-        ),
-      );
+      const findings = await findingsFor(c);
       all[c.name] = Object.fromEntries(
         Object.entries(findings)
           .filter(([rule]) => rule.startsWith('cloudtrail-key-policy-'))
