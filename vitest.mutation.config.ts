@@ -8,8 +8,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
-      'test/engine/iam/**/*.test.ts',
-      'test/engine/operators/**/*.test.ts',
+      'test/engine/**/*.test.ts',
       'test/rules/key-policy-corpus.test.ts',
       'test/rules/builtin-statuses.test.ts',
       'test/rules/fixes.test.ts',

@@ -157,7 +157,9 @@ function decideIn(policy: Policy, check: PolicyCheck, prepared: readonly Prepare
   const delegation = bestDelegated as Attempt;
   const requirements = unique(check.probes.map(describeRequirement));
   const grant = `has no statement that grants ${check.action} to an IAM principal${requirements.length === 0 ? '' : ` ${requirements.join(' and ')}`}`;
-  const delegating = labels(prepared.flatMap((p) => (p.candidate.statement === undefined ? [] : [statementRef(p.candidate.statement)])));
+  const delegating = labels([
+    ...new Set(prepared.flatMap((p) => (p.candidate.statement === undefined ? [] : [statementRef(p.candidate.statement)]))),
+  ]);
   return result({
     ...delegation,
     reason:

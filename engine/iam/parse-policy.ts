@@ -12,7 +12,7 @@ const NONE: readonly never[] = Object.freeze([]);
  * Results are cached per document object, so a key shared by many trails is parsed once.
  */
 export function parsePolicy(document: unknown): Policy {
-  if (typeof document === 'object' && document !== null) {
+  if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
     const cached = cache.get(document);
     if (cached !== undefined) return cached;
     const policy = parseDocument(document as Record<string, unknown>);

@@ -132,3 +132,46 @@ describe('the request context catalogue (engine/iam/context-keys.json)', () => {
     expect(isCatalogued('aws:nosuchkey')).toBe(false);
   });
 });
+
+describe('the standard context in full (a reviewed golden file: every value, origin and unknown, per caller kind)', () => {
+  it('matches test/engine/iam/context.golden.json', async () => {
+    const nothingRecorded: Partial<RequestFacts> = {
+      collectedAt: undefined,
+      key: { arn: KEY, region: 'eu-west-1', account: '111122223333', metadata: null, tags: null },
+      organisation: () => ({ state: 'unknown' }),
+    };
+    const cases: Record<string, RequestFacts> = {};
+    for (const caller of ['service', 'iam', 'iam-via-service'] as const) {
+      cases[`${caller}, everything recorded`] = facts(caller);
+      cases[`${caller}, nothing recorded`] = facts(caller, nothingRecorded);
+      cases[`${caller}, no key named`] = facts(caller, { key: undefined, organisation: () => ({ state: 'none', source: 'test' }) });
+    }
+    cases['root caller, multi-Region replica, in no organisation'] = facts('iam', {
+      principal: { kind: 'aws', arn: 'arn:aws:iam::111122223333:root', account: '111122223333' },
+      action: 'kms:DescribeKey',
+      key: {
+        arn: KEY,
+        region: 'eu-west-1',
+        account: '111122223333',
+        metadata: { MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA' } },
+        tags: {},
+      },
+      organisation: () => ({ state: 'none', source: 'test' }),
+    });
+    cases['user caller through a service that sets aws:CalledVia'] = facts('iam-via-service', {
+      principal: { kind: 'aws', arn: 'arn:aws:iam::111122223333:user/u', account: '111122223333' },
+      viaService: 'athena.us-east-1.amazonaws.com',
+    });
+    const all = Object.fromEntries(
+      Object.entries(cases).map(([name, f]) => {
+        const context = standardContext(f);
+        return [
+          name,
+          { values: Object.fromEntries(context.values), origins: Object.fromEntries(context.origins), unknown: context.unknown },
+        ];
+      }),
+    );
+    await expect(`${JSON.stringify(all, null, 2)}\n`).toMatchFileSnapshot('context.golden.json');
+    expect(standardContext(facts('iam'), false).origins.size).toBe(0);
+  });
+});
