@@ -106,7 +106,8 @@ function optionsFor(clauses: readonly ConditionClause[], mayBeAbsent: boolean): 
     if (clause.base === 'IpAddress' || clause.base === 'NotIpAddress') other = OTHER_IP;
   }
   // A Bool or Null condition tells only true, false and absence apart: no third value exists.
-  if (!clauses.every((c) => c.base === 'Bool' || c.base === 'Null')) values.add(other);
+  // (A key read only through a policy variable has no clause of its own: it is tried as some value, and absent.)
+  if (clauses.length === 0 || !clauses.every((c) => c.base === 'Bool' || c.base === 'Null')) values.add(other);
   const options: (ContextValue | undefined)[] = [...values].map((v) => (isListKey(clauses) ? [v] : v));
   if (mayBeAbsent) options.push(undefined);
   return options;

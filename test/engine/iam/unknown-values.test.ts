@@ -94,3 +94,124 @@ describe('unknown values: the cases a verdict is tried in', () => {
     expect(describeOption(['a', 'b'])).toBe('"a", "b"');
   });
 });
+
+describe('the values tried for each condition operator', () => {
+  const VALUE: Record<string, string> = {
+    String: 'a*b?',
+    Numeric: '10',
+    Date: '2026-01-01T00:00:00Z',
+    Bool: 'true',
+    Binary: 'QUJD',
+    Ip: '10.0.0.0/8',
+    NotIp: '10.0.0.0/8',
+    Arn: 'arn:aws:iam::*:role/r?',
+    Null: 'true',
+  };
+  const family = (operator: string) => Object.keys(VALUE).find((f) => operator.startsWith(f)) as string;
+  const optionsFor = (operator: string) =>
+    dimensions(policy({ [operator]: { 'aws:PrincipalTag/x': VALUE[family(operator)] } }), [request([tags])])[0]?.options;
+
+  it.each([
+    ['StringEquals', ['a*b?']],
+    ['StringNotEquals', ['a*b?']],
+    ['StringEqualsIgnoreCase', ['a*b?']],
+    ['StringNotEqualsIgnoreCase', ['a*b?']],
+    ['StringLike', ['abx']],
+    ['StringNotLike', ['abx']],
+    ['ArnEquals', ['arn:aws:iam:::role/rx']],
+    ['ArnNotEquals', ['arn:aws:iam:::role/rx']],
+    ['ArnLike', ['arn:aws:iam:::role/rx']],
+    ['ArnNotLike', ['arn:aws:iam:::role/rx']],
+    ['NumericEquals', ['9', '10', '11']],
+    ['NumericNotEquals', ['9', '10', '11']],
+    ['NumericLessThan', ['9', '10', '11']],
+    ['NumericLessThanEquals', ['9', '10', '11']],
+    ['NumericGreaterThan', ['9', '10', '11']],
+    ['NumericGreaterThanEquals', ['9', '10', '11']],
+    ['DateEquals', ['2025-12-31T23:59:59.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z']],
+    ['DateNotEquals', ['2025-12-31T23:59:59.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z']],
+    ['DateLessThan', ['2025-12-31T23:59:59.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z']],
+    ['DateLessThanEquals', ['2025-12-31T23:59:59.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z']],
+    ['DateGreaterThan', ['2025-12-31T23:59:59.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z']],
+    ['DateGreaterThanEquals', ['2025-12-31T23:59:59.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z']],
+    ['BinaryEquals', ['QUJD']],
+  ])('%s tries %j, another value and absence', (operator, values) => {
+    expect(optionsFor(operator)).toEqual([...values, OTHER_VALUE, undefined]);
+  });
+
+  it('IP operators try the network address and an address outside; Bool and Null only true, false and absence', () => {
+    expect(optionsFor('IpAddress')).toEqual(['10.0.0.0', '198.51.100.77', undefined]);
+    expect(optionsFor('NotIpAddress')).toEqual(['10.0.0.0', '198.51.100.77', undefined]);
+    expect(optionsFor('Bool')).toEqual(['true', 'false', undefined]);
+    expect(optionsFor('Null')).toEqual([undefined]);
+  });
+
+  it('epoch seconds are read as a date; a value that is no number or date adds nothing', () => {
+    const options = (operator: string, value: string) =>
+      dimensions(policy({ [operator]: { 'aws:PrincipalTag/x': value } }), [request([tags])])[0]?.options;
+    expect(options('DateEquals', '1767225600')?.slice(0, 3)).toEqual([
+      '2025-12-31T23:59:59.000Z',
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-01T00:00:01.000Z',
+    ]);
+    expect(options('DateEquals', 'soon')).toEqual([OTHER_VALUE, undefined]);
+    expect(options('NumericEquals', 'ten')).toEqual([OTHER_VALUE, undefined]);
+  });
+
+  it('the clauses on one key pool their values; a Bool beside a string condition still tries another value', () => {
+    const d = dimensions(policy({ StringEquals: { 'aws:PrincipalTag/x': 'a' }, Bool: { 'aws:PrincipalTag/x': 'true' } }), [
+      request([tags]),
+    ])[0];
+    expect(d?.options).toEqual(['a', 'true', 'false', OTHER_VALUE, undefined]);
+  });
+
+  it("a key first met through a variable is named as it is written in the variable; a condition on it later keeps the policy's spelling", () => {
+    const viaVariable = dimensions(policy({ StringEquals: { 'aws:SourceAccount': '${aws:PrincipalTag/Team}' } }), [request([tags])]);
+    expect(viaVariable.map((d) => [d.key, d.options])).toEqual([['aws:principaltag/team', [OTHER_VALUE, undefined]]]);
+    const both = dimensions(
+      parsePolicy({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:PrincipalTag/Team': 'x' } },
+          },
+        ],
+      }),
+      [request([tags])],
+    );
+    expect(both.map((d) => d.key)).toEqual(['aws:PrincipalTag/Team']);
+  });
+
+  it('a key is unknown if any of the requests leaves it unknown', () => {
+    const d = dimensions(policy({ StringEquals: { 'aws:PrincipalOrgID': 'o-a' } }), [request([]), request([org])]);
+    expect(d.map((x) => x.unknown)).toEqual([org]);
+  });
+
+  it('exactly MAX_WORLDS combinations are still tried', () => {
+    const one = dimensions(policy({ StringEquals: { 'aws:PrincipalOrgID': 'o-a' } }), [request([org])])[0] as NonNullable<
+      ReturnType<typeof dimensions>[0]
+    >;
+    const four = (i: number) => ({ ...one, keyLower: `k${i}`, options: ['a', 'b', 'c', undefined] });
+    expect(4 ** 4).toBe(MAX_WORLDS);
+    expect(worlds([four(0), four(1), four(2), four(3)])).toHaveLength(MAX_WORLDS);
+  });
+
+  it('a request that knows every key is left as it is by any world; one that leaves a key unknown gets a new context', () => {
+    const known = { ...makeRequest(READER, 'kms:Decrypt', 'k', {}), unknown: [] };
+    expect(inWorld(known, new Map([['aws:principalorgid', 'o-a']]))).toBe(known);
+    const plain = makeRequest(READER, 'kms:Decrypt', 'k', {});
+    expect(inWorld(plain, new Map([['aws:principalorgid', 'o-a']]))).toBe(plain);
+    const set = inWorld(request([org]), new Map([['aws:principalorgid', 'o-a']]));
+    expect(set.unknown).toEqual([]);
+  });
+
+  it('"another value" names only the placeholders; a real value is quoted', () => {
+    expect(describeOption('198.51.100.77')).toBe('another value');
+    expect(describeOption([OTHER_VALUE])).toBe('another value');
+    expect(describeOption([OTHER_VALUE, 'x'])).toBe(`"${OTHER_VALUE}", "x"`);
+  });
+});
