@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { checkPolicy, type PolicyCheck } from '../../../engine/iam/check-policy.js';
+import { parsePolicy } from '../../../engine/iam/parse-policy.js';
+import type { RequestSpec } from '../../../engine/iam/request-spec.js';
+import type { RequestPrincipal, UnknownKey } from '../../../engine/iam/types.js';
+
+const OWN = '111122223333';
+const KEY = `arn:aws:kms:us-east-1:${OWN}:key/k`;
+const unknown = (key: string, mayBeAbsent = true): UnknownKey => ({
+  key,
+  keyLower: key.toLowerCase(),
+  prefix: false,
+  hint: `what decides ${key}`,
+  mayBeAbsent,
+});
+
+/** A decrypt check of IAM principals named by the policy, scoped to an encryption context, with some keys left unrecorded. */
+function decrypt(
+  statements: Record<string, unknown>[],
+  unrecorded: UnknownKey[] = [],
+  traces: unknown[] = [],
+): ReturnType<typeof checkPolicy> {
+  const check: PolicyCheck = {
+    expect: 'allowed',
+    action: 'kms:Decrypt',
+    principal: { kind: 'named-by-policy', defaultAccount: OWN, partition: 'aws' },
+    request: (caller: RequestPrincipal): RequestSpec => ({
+      principal: caller,
+      action: 'kms:Decrypt',
+      resource: KEY,
+      context: {},
+      encryptionContext: { c: 'v' },
+      unknown: unrecorded,
+    }),
+    probes: [{ name: 'no-c', without: ['kms:EncryptionContext:c'], requirement: 'only with c' }],
+    scope: 'granting-statement',
+    trace: (t) => traces.push(t),
+  };
+  return checkPolicy(
+    parsePolicy({ Version: '2012-10-17', Statement: statements.map((s) => ({ Resource: '*', Action: 'kms:Decrypt', ...s })) }),
+    check,
+  );
+}
+
+const ROOT = { Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OWN}:root` }, Action: 'kms:*' };
+const SCOPED = {
+  Sid: 'Scoped',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${OWN}:role/r` },
+  Condition: { Null: { 'kms:EncryptionContext:c': 'false' } },
+};
+const BROAD = { Sid: 'Broad', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OWN}:role/b` } };
+
+describe('checkPolicy: which failure is told', () => {
+  it('a passing candidate wins, whatever fails before it', () => {
+    expect(decrypt([ROOT, BROAD, SCOPED])).toMatchObject({
+      status: 'pass',
+      reason: `allows kms:Decrypt for arn:aws:iam::${OWN}:role/r by Statement[2] (Sid "Scoped"), and not without kms:EncryptionContext:c`,
+    });
+  });
+
+  it('a leak is told before a missing grant, and never the delegation statement', () => {
+    const result = decrypt([ROOT, { ...SCOPED, Condition: { StringEquals: { 'kms:EncryptionContext:c': 'other' } } }, BROAD]);
+    expect(result.status).toBe('fail');
+    expect(result.reason).toBe(
+      `allows kms:Decrypt for arn:aws:iam::${OWN}:role/b by Statement[2] (Sid "Broad"), and also without kms:EncryptionContext:c; it has no Condition, so nothing confines the grant`,
+    );
+  });
+
+  it('of two non-delegation failures the higher ranked is told, in whichever order they come', () => {
+    const missing = { ...SCOPED, Condition: { StringEquals: { 'kms:EncryptionContext:c': 'other' } } };
+    for (const statements of [
+      [missing, BROAD],
+      [BROAD, missing],
+    ])
+      expect(decrypt(statements).reason).toContain('and also without kms:EncryptionContext:c');
+  });
+
+  it('with only the delegation statement, the reason says what no statement grants and that the delegation can stay', () => {
+    expect(decrypt([ROOT]).reason).toBe(
+      'has no statement that grants kms:Decrypt to an IAM principal only with c (Statement[0] (Sid "Root") only delegates to the account\'s IAM policies, as a default key policy does, and can stay)',
+    );
+    expect(decrypt([ROOT, { ...ROOT, Sid: 'Root2' }]).reason).toContain(
+      '(Statement[0] (Sid "Root"), Statement[1] (Sid "Root2") only delegates',
+    );
+  });
+
+  it("…and names a Deny that blocks the account's principals too", () => {
+    const deny = { Sid: 'NoDecrypt', Effect: 'Deny', Principal: '*' };
+    expect(decrypt([ROOT, deny]).reason).toBe(
+      'has no statement that grants kms:Decrypt to an IAM principal only with c, and Statement[1] (Sid "NoDecrypt") denies kms:Decrypt to the account\'s principals',
+    );
+  });
+
+  it('without an Allow naming an IAM principal, it says so and names invalid statements', () => {
+    const result = decrypt([
+      { Effect: 'Allow', Principal: { Service: 's.amazonaws.com' } },
+      { Sid: 'Bad', Effect: 'Deny', Principal: '*', Action: null },
+    ]);
+    expect(result).toMatchObject({
+      status: 'fail',
+      reason: 'has no Allow statement naming an IAM principal (an account, user or role) that could call kms:Decrypt',
+      evidence: { decision: 'not-allowed', policyProblems: ['Statement[1] (Sid "Bad"): Action must hold strings, found null'] },
+    });
+  });
+
+  it('an invalid Allow is a candidate that grants nothing: the reason names what is wrong with it', () => {
+    expect(decrypt([{ Sid: 'Bad', Effect: 'Alow', Principal: '*' }]).reason).toBe(
+      `does not allow kms:Decrypt for any principal of account ${OWN}: the closest, Statement[0] (Sid "Bad"), Effect must be "Allow" or "Deny", found "Alow"`,
+    );
+  });
+});
+
+describe('checkPolicy: values nobody recorded', () => {
+  const perimeter = (keys: Record<string, string>) => ({
+    Sid: 'Perimeter',
+    Effect: 'Deny',
+    Principal: '*',
+    Condition: { StringNotEquals: keys },
+  });
+
+  it('one decisive key: the reason says which value passes, and what would decide it', () => {
+    const result = decrypt([SCOPED, perimeter({ 'aws:PrincipalOrgID': 'o-a' })], [unknown('aws:PrincipalOrgID')]);
+    expect(result.status).toBe('unknown');
+    expect(result.reason).toBe(
+      `cannot be decided from the snapshot, which does not record aws:PrincipalOrgID: pass if aws:PrincipalOrgID is "o-a"; fail otherwise (denies kms:Decrypt for arn:aws:iam::${OWN}:role/r by Statement[1] (Sid "Perimeter"), although Statement[0] (Sid "Scoped") allows it). To decide it, aws:PrincipalOrgID: what decides aws:PrincipalOrgID`,
+    );
+    expect(result.evidence.unrecorded).toEqual([
+      {
+        key: 'aws:PrincipalOrgID',
+        decidedBy: 'what decides aws:PrincipalOrgID',
+        decisive: true,
+        outcomes: { '"o-a"': 'pass', 'another value': 'fail', absent: 'fail' },
+      },
+    ]);
+  });
+
+  it('when fewer cases fail than pass, the reason lists the failing ones', () => {
+    const deny = { Sid: 'OnlyA', Effect: 'Deny', Principal: '*', Condition: { StringEquals: { 'aws:PrincipalTag/t': 'a' } } };
+    const result = decrypt([SCOPED, deny], [unknown('aws:PrincipalTag/t')]);
+    expect(result.reason).toContain('which does not record aws:PrincipalTag/t: fail if aws:PrincipalTag/t is "a" (denies kms:Decrypt');
+    expect(result.reason).toContain('; pass otherwise. To decide it');
+  });
+
+  it('two decisive keys: each case names both', () => {
+    const result = decrypt(
+      [SCOPED, perimeter({ 'aws:PrincipalOrgID': 'o-a', 'aws:SourceVpc': 'vpc-1' })],
+      [unknown('aws:PrincipalOrgID'), unknown('aws:SourceVpc')],
+    );
+    expect(result.status).toBe('unknown');
+    expect(result.reason).toContain('which does not record aws:PrincipalOrgID or aws:SourceVpc:');
+    expect(result.reason).toContain('fail if aws:PrincipalOrgID is another value and aws:SourceVpc is another value, or if');
+    expect(result.reason).toContain(
+      'To decide it, aws:PrincipalOrgID: what decides aws:PrincipalOrgID; aws:SourceVpc: what decides aws:SourceVpc',
+    );
+  });
+
+  it('a key that decides nothing is listed as such, and the verdict stands', () => {
+    const result = decrypt([SCOPED, perimeter({ 'aws:PrincipalOrgID': 'o-a' })], [unknown('aws:PrincipalOrgID'), unknown('aws:SourceVpc')]);
+    expect(result.evidence.unrecorded?.map((u) => [u.key, u.decisive])).toEqual([['aws:PrincipalOrgID', true]]);
+    const twoStatements = decrypt(
+      [
+        SCOPED,
+        perimeter({ 'aws:PrincipalOrgID': 'o-a' }),
+        { Sid: 'Never', Effect: 'Deny', Principal: '*', Action: 'kms:Encrypt', Condition: { StringEquals: { 'aws:SourceVpc': 'v' } } },
+      ],
+      [unknown('aws:PrincipalOrgID'), unknown('aws:SourceVpc')],
+    );
+    expect(twoStatements.evidence.unrecorded?.map((u) => u.key)).toEqual(['aws:PrincipalOrgID']);
+  });
+
+  it('the same verdict in every case stands, saying so; the key is listed as not decisive', () => {
+    const result = decrypt([BROAD, perimeter({ 'aws:PrincipalOrgID': 'o-a' })], [unknown('aws:PrincipalOrgID')]);
+    expect(result.status).toBe('fail');
+    expect(result.reason).toMatch(/ \(whatever the unrecorded aws:PrincipalOrgID is\)$/);
+    expect(result.evidence.unrecorded).toEqual([
+      {
+        key: 'aws:PrincipalOrgID',
+        decidedBy: 'what decides aws:PrincipalOrgID',
+        decisive: false,
+        outcomes: { '"o-a"': 'fail', 'another value': 'fail', absent: 'fail' },
+      },
+    ]);
+    const two = decrypt(
+      [BROAD, perimeter({ 'aws:PrincipalOrgID': 'o-a', 'aws:SourceVpc': 'v' })],
+      [unknown('aws:PrincipalOrgID'), unknown('aws:SourceVpc')],
+    );
+    expect(two.reason).toMatch(/ \(whatever the unrecorded aws:PrincipalOrgID, aws:SourceVpc are\)$/);
+  });
+
+  it('a key AWS always sends is never tried as absent', () => {
+    const result = decrypt([SCOPED, perimeter({ 'aws:SourceIp': 'x' })], [unknown('aws:SourceIp', false)]);
+    expect(Object.keys(result.evidence.unrecorded?.[0]?.outcomes ?? {})).toEqual(['"x"', 'another value']);
+  });
+
+  it('more combinations than are tried: unknown, naming every key', () => {
+    const keys = ['aws:a1', 'aws:a2', 'aws:a3', 'aws:a4', 'aws:a5', 'aws:a6'];
+    const result = decrypt(
+      [SCOPED, perimeter(Object.fromEntries(keys.map((k) => [k, 'x'])))],
+      keys.map((k) => unknown(k)),
+    );
+    expect(result).toMatchObject({
+      status: 'unknown',
+      reason:
+        "cannot be decided from the snapshot: the policy's conditions read 6 keys no snapshot records (aws:a1, aws:a2, aws:a3, aws:a4, aws:a5, aws:a6), more combinations than the 256 trailguard tries",
+    });
+    expect(result.evidence.unrecorded?.map((u) => [u.key, u.decisive, u.outcomes])).toEqual(keys.map((k) => [k, false, {}]));
+  });
+
+  it('each case tried is traced with the values it gave', () => {
+    const traces: { label: string; assumed?: Record<string, string> }[] = [];
+    decrypt([SCOPED, perimeter({ 'aws:PrincipalOrgID': 'o-a' })], [unknown('aws:PrincipalOrgID')], traces);
+    expect(traces.filter((t) => t.label === 'request').map((t) => t.assumed)).toEqual([
+      { 'aws:principalorgid': '"o-a"' },
+      { 'aws:principalorgid': 'another value' },
+      { 'aws:principalorgid': 'absent' },
+    ]);
+    expect(traces.find((t) => t.label === 'probe no-c')?.assumed).toEqual({ 'aws:principalorgid': '"o-a"' });
+  });
+});
