@@ -64,7 +64,7 @@ interface Catalogue {
   readonly keys: readonly CatalogueEntry[];
 }
 
-type Resolved =
+export type Resolved =
   | { readonly kind: 'value'; readonly value: ContextValue; readonly from: string }
   | { readonly kind: 'tags'; readonly tags: Readonly<Record<string, string>>; readonly from: string }
   | { readonly kind: 'absent'; readonly from: string }
@@ -113,20 +113,32 @@ export function standardContext(facts: RequestFacts, withOrigins = true): Standa
     const resolved = resolve(rule, facts);
     if (resolved === undefined) continue;
     const cite = withOrigins ? `${entry.availability} [${sourceUrl(entry)}]` : '';
-    if (resolved.kind === 'unknown') {
-      unknown.push({ key: entry.key, keyLower, prefix, hint: resolved.hint, mayBeAbsent: resolved.mayBeAbsent, source: sourceUrl(entry) });
-      if (withOrigins) origins.set(keyLower, `unknown: ${resolved.hint} — ${cite}`);
-    } else if (resolved.kind === 'absent') {
-      if (withOrigins) origins.set(keyLower, `absent (${resolved.from}) — ${cite}`);
-    } else if (resolved.kind === 'tags') {
-      if (withOrigins) origins.set(keyLower, `${resolved.from} — ${cite}`);
-      for (const [suffix, value] of Object.entries(resolved.tags)) {
-        values.set(`${entry.key}${suffix}`, value);
-        if (withOrigins) origins.set(`${keyLower}${suffix.toLowerCase()}`, `${resolved.from} — ${cite}`);
-      }
-    } else {
-      values.set(entry.key, resolved.value);
-      if (withOrigins) origins.set(keyLower, `${resolved.from} — ${cite}`);
+    switch (resolved.kind) {
+      case 'unknown':
+        unknown.push({
+          key: entry.key,
+          keyLower,
+          prefix,
+          hint: resolved.hint,
+          mayBeAbsent: resolved.mayBeAbsent,
+          source: sourceUrl(entry),
+        });
+        if (withOrigins) origins.set(keyLower, `unknown: ${resolved.hint} — ${cite}`);
+        break;
+      case 'absent':
+        if (withOrigins) origins.set(keyLower, `absent (${resolved.from}) — ${cite}`);
+        break;
+      case 'tags':
+        if (withOrigins) origins.set(keyLower, `${resolved.from} — ${cite}`);
+        for (const [suffix, value] of Object.entries(resolved.tags)) {
+          values.set(`${entry.key}${suffix}`, value);
+          if (withOrigins) origins.set(`${keyLower}${suffix.toLowerCase()}`, `${resolved.from} — ${cite}`);
+        }
+        break;
+      case 'value':
+        values.set(entry.key, resolved.value);
+        if (withOrigins) origins.set(keyLower, `${resolved.from} — ${cite}`);
+        break;
     }
   }
   return { values, origins, unknown };
@@ -160,7 +172,11 @@ function describeCaller(caller: CallerKind): string {
   }
 }
 
-function fact(name: string, facts: RequestFacts): Resolved {
+/**
+ * The value (or absence, or unknown) one named fact gives a request, whatever the caller: the catalogue only asks for
+ * the facts that fit each kind of caller, but each fact answers for any. Exported for tests.
+ */
+export function fact(name: string, facts: RequestFacts): Resolved {
   const key = facts.key;
   const noKey = (what: string): Resolved => ({
     kind: 'unknown',

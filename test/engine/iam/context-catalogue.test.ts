@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type CallerKind,
   catalogueEntries,
+  fact,
   isCatalogued,
   type RequestFacts,
   sourceUrl,
@@ -173,5 +174,69 @@ describe('the standard context in full (a reviewed golden file: every value, ori
     );
     await expect(`${JSON.stringify(all, null, 2)}\n`).toMatchFileSnapshot('context.golden.json');
     expect(standardContext(facts('iam'), false).origins.size).toBe(0);
+  });
+});
+
+describe('every fact, for every kind of caller (a reviewed golden file)', () => {
+  it('matches test/engine/iam/facts.golden.json', async () => {
+    const names = [
+      'collection-time',
+      'collection-epoch',
+      'key-region',
+      'key-account',
+      'service-name',
+      'service-names-list',
+      'principal-account',
+      'principal-arn',
+      'principal-type',
+      'principal-org-id',
+      'principal-org-paths',
+      'source-org-id',
+      'source-org-paths',
+      'key-org-id',
+      'key-org-paths',
+      'key-tags',
+      'key-multi-region-type',
+      'encryption-algorithm',
+      'via-service',
+      'called-via',
+      'called-via-first',
+      'called-via-last',
+      'key-metadata:KeySpec',
+    ];
+    const member = () => ({ state: 'member', id: 'o-a1b2c3d4e5', source: 'test' }) as const;
+    const situations: Record<string, Partial<RequestFacts>> = {
+      'service caller': { caller: 'service', principal: SERVICE, sourceAccount: '111122223333', organisation: member },
+      'service caller, no source account, organisation unknown': {
+        caller: 'service',
+        principal: SERVICE,
+        sourceAccount: undefined,
+        organisation: () => ({ state: 'unknown' }),
+      },
+      'role caller through DynamoDB': { viaService: 'dynamodb.eu-west-1.amazonaws.com', organisation: member },
+      'user caller, DescribeKey, in no organisation': {
+        principal: { kind: 'aws', arn: 'arn:aws:iam::111122223333:user/u', account: '111122223333' },
+        action: 'kms:DescribeKey',
+        organisation: () => ({ state: 'none', source: 'test' }),
+      },
+      'assumed-role caller, no key': {
+        principal: { kind: 'aws', arn: 'arn:aws:sts::111122223333:assumed-role/r/s', account: '111122223333' },
+        key: undefined,
+        viaService: 's3.eu-west-1.amazonaws.com',
+        collectedAt: 'not a date',
+      },
+      'federated caller, key without metadata': {
+        principal: { kind: 'aws', arn: 'arn:aws:sts::111122223333:federated-user/f', account: '111122223333' },
+        key: { arn: KEY, region: 'eu-west-1', account: '111122223333', metadata: null, tags: null },
+      },
+    };
+    const all = Object.fromEntries(
+      Object.entries(situations).map(([name, overrides]) => [
+        name,
+        Object.fromEntries(names.map((n) => [n, fact(n, facts('iam', overrides))])),
+      ]),
+    );
+    await expect(`${JSON.stringify(all, null, 2)}\n`).toMatchFileSnapshot('facts.golden.json');
+    expect(() => fact('no-such-fact', facts('iam'))).toThrow('context-keys.json names an unknown fact "no-such-fact"');
   });
 });
