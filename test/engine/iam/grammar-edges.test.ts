@@ -30,7 +30,12 @@ describe('condition edge cases, twin rows', () => {
       { k: '2026-01-01T00:00:00Z' },
       { k: '1767225600000' },
     ],
-    ['two unparsable dates are not equal', { DateEquals: { k: ['soon', '2026-01-01T00:00:00Z'] } }, { k: '2026-01-01T00:00:00Z' }, { k: 'later' }],
+    [
+      'two unparsable dates are not equal',
+      { DateEquals: { k: ['soon', '2026-01-01T00:00:00Z'] } },
+      { k: '2026-01-01T00:00:00Z' },
+      { k: 'later' },
+    ],
     [
       'an unparsable request date never matches',
       { DateLessThan: { k: '2030-01-01T00:00:00Z' } },
