@@ -169,6 +169,36 @@ describe('checkPolicy: values nobody recorded', () => {
     expect(twoStatements.evidence.unrecorded?.map((u) => u.key)).toEqual(['aws:PrincipalOrgID']);
   });
 
+  it("of two unrecorded keys only the decisive one is named; the other's values each see both verdicts", () => {
+    const other = {
+      Sid: 'Other',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${OWN}:role/other` },
+      Condition: { StringEquals: { 'aws:SourceVpc': 'v' } },
+    };
+    const result = decrypt(
+      [SCOPED, perimeter({ 'aws:PrincipalOrgID': 'o-a' }), other],
+      [unknown('aws:PrincipalOrgID'), unknown('aws:SourceVpc')],
+    );
+    expect(result.status).toBe('unknown');
+    expect(result.reason).toContain('which does not record aws:PrincipalOrgID: pass if aws:PrincipalOrgID is "o-a"; fail otherwise');
+    expect(result.reason).not.toContain('aws:SourceVpc');
+    expect(result.evidence.unrecorded).toEqual([
+      {
+        key: 'aws:PrincipalOrgID',
+        decidedBy: 'what decides aws:PrincipalOrgID',
+        decisive: true,
+        outcomes: { '"o-a"': 'pass', 'another value': 'fail', absent: 'fail' },
+      },
+      {
+        key: 'aws:SourceVpc',
+        decidedBy: 'what decides aws:SourceVpc',
+        decisive: false,
+        outcomes: { '"v"': 'pass or fail', 'another value': 'pass or fail', absent: 'pass or fail' },
+      },
+    ]);
+  });
+
   it('the same verdict in every case stands, saying so; the key is listed as not decisive', () => {
     const result = decrypt([BROAD, perimeter({ 'aws:PrincipalOrgID': 'o-a' })], [unknown('aws:PrincipalOrgID')]);
     expect(result.status).toBe('fail');
