@@ -89,7 +89,7 @@ describe.runIf(executable !== undefined)('the HTML report in headless Chromium',
     const finding = page.locator('#rule-cloudtrail-key-policy-decrypt article[data-status="fail"]', { hasText: 'root-only-decrypt' });
     await expect.poll(() => finding.isVisible()).toBe(true);
     const text = await finding.innerText();
-    expect(text).toContain('allows kms:Decrypt for account 222233334444 by Statement[0] (Sid "Enable IAM User Permissions")');
+    expect(text).toContain('has no statement that grants kms:Decrypt to an IAM principal only with the CloudTrail encryption context');
     expect(text).toContain('Statement[0] (Sid "Enable IAM User Permissions") — allows the request');
     expect(text).toContain('"Action": "kms:*"');
     expect(text).toContain(
