@@ -9,7 +9,8 @@ export type CallerKind = 'service' | 'iam' | 'iam-via-service';
 export type OrganisationFact =
   | { readonly state: 'member'; readonly id: string; readonly source: string }
   | { readonly state: 'none'; readonly source: string }
-  | { readonly state: 'unknown' };
+  /** `conflict`: snapshots disagree about it (which is right cannot be told). */
+  | { readonly state: 'unknown'; readonly conflict?: string };
 
 /** The KMS key a request is made on, as far as the snapshot describes it. */
 export interface KeyFacts {
@@ -314,7 +315,10 @@ function orgId(fact: OrganisationFact, who: string): Resolved {
     case 'unknown':
       return {
         kind: 'unknown',
-        hint: `whether ${who} belongs to an organisation, and which: collect that account's organisation (organizations:DescribeOrganization)`,
+        hint:
+          fact.conflict === undefined
+            ? `whether ${who} belongs to an organisation, and which: collect that account's organisation (organizations:DescribeOrganization)`
+            : `which organisation ${who} belongs to: ${fact.conflict}`,
         mayBeAbsent: true,
       };
   }
@@ -333,7 +337,10 @@ function orgPaths(fact: OrganisationFact, who: string): Resolved {
     case 'unknown':
       return {
         kind: 'unknown',
-        hint: `the organisation path of ${who}: collect that account's organisation (organizations:DescribeOrganization)`,
+        hint:
+          fact.conflict === undefined
+            ? `the organisation path of ${who}: collect that account's organisation (organizations:DescribeOrganization)`
+            : `the organisation path of ${who}: ${fact.conflict}`,
         mayBeAbsent: true,
       };
   }

@@ -14,6 +14,8 @@ export class SnapshotSet {
   /** Aliases that snapshots give to more than one key: which key they name cannot be told. */
   private readonly contested = new Map<string, string[]>();
   private readonly organisations = new Map<string, OrganisationFact>();
+  /** What each account's own snapshots said of its organisation, and where first. */
+  private readonly ownRecords = new Map<string, { said: string; path: string }>();
 
   constructor(snapshots: readonly LoadedSnapshot[]) {
     this.snapshots = snapshots;
@@ -55,16 +57,30 @@ export class SnapshotSet {
     return arn === undefined ? undefined : this.keys.get(arn);
   }
 
-  /** An account's own snapshot says best; a snapshot naming it as its organisation's management account also knows. */
+  /**
+   * An account's own snapshot says best; a snapshot naming it as its organisation's management account also knows.
+   * Two snapshots of one account that record different organisations leave it unknown, naming both.
+   */
   private recordOrganisation(snapshot: LoadedSnapshot): void {
     const { document, path } = snapshot;
     const org = document.organization;
     if (org === undefined) return;
+    const account = document.account.id;
+    const said = org === null ? 'no organisation' : org.Id;
+    const earlier = this.ownRecords.get(account);
+    if (earlier !== undefined && earlier.said !== said) {
+      this.organisations.set(account, {
+        state: 'unknown',
+        conflict: `${earlier.path} records ${earlier.said} and ${path} records ${said}`,
+      });
+      return;
+    }
+    this.ownRecords.set(account, { said, path });
     const own: OrganisationFact =
       org === null
         ? { state: 'none', source: `${path} records no organisation for it` }
         : { state: 'member', id: org.Id, source: `recorded by ${path}` };
-    this.organisations.set(document.account.id, own);
+    if (earlier === undefined) this.organisations.set(account, own);
     const manager = org?.MasterAccountId;
     if (org !== null && manager !== undefined && !this.organisations.has(manager)) {
       this.organisations.set(manager, { state: 'member', id: org.Id, source: `the management account of ${org.Id} in ${path}` });

@@ -109,6 +109,15 @@ describe('the request context catalogue (engine/iam/context-keys.json)', () => {
       hint: expect.stringContaining('organizations:DescribeOrganization'),
     });
     expect(unknown('iam', 'aws:PrincipalOrgID')).toBeUndefined();
+    expect(
+      unknown('iam', 'aws:PrincipalOrgID', {
+        organisation: () => ({ state: 'unknown', conflict: 'a.json records o-a and b.json records o-b' }),
+      })?.hint,
+    ).toBe("which organisation the reader's account 111122223333 belongs to: a.json records o-a and b.json records o-b");
+    expect(unknown('iam', 'aws:PrincipalOrgPaths', { organisation: () => ({ state: 'unknown', conflict: 'x' }) })?.hint).toBe(
+      "the organisation path of the reader's account 111122223333: x",
+    );
+
     expect(unknown('iam', 'aws:PrincipalOrgID', { organisation: () => ({ state: 'none', source: 'x' }) })).toBeUndefined();
     expect(value('iam', 'aws:PrincipalOrgID', { organisation: () => ({ state: 'none', source: 'x' }) })).toBeUndefined();
     expect(unknown('service', 'aws:CurrentTime', { collectedAt: undefined })?.hint).toContain('no collectedAt');

@@ -113,6 +113,37 @@ describe('several snapshots', () => {
     expect(set.keyForAlias('arn:aws:kms:eu-west-1:111122223333:alias/logs')).toBeUndefined();
   });
 
+  it("an account's organisation: its own snapshot, or a snapshot naming it as the management account; otherwise unrecorded", () => {
+    const member = snapshot({ organization: { Id: 'o-a1b2c3d4e5', MasterAccountId: '999988887777' } }, 'member.json');
+    const set = new SnapshotSet([member]);
+    expect(set.organisation('111122223333')).toEqual({ state: 'member', id: 'o-a1b2c3d4e5', source: 'recorded by member.json' });
+    expect(set.organisation('999988887777')).toEqual({
+      state: 'member',
+      id: 'o-a1b2c3d4e5',
+      source: 'the management account of o-a1b2c3d4e5 in member.json',
+    });
+    expect(set.organisation('444455556666')).toEqual({ state: 'unknown' });
+    expect(new SnapshotSet([snapshot({ organization: null })]).organisation('111122223333')).toMatchObject({ state: 'none' });
+    expect(new SnapshotSet([snapshot({})]).organisation('111122223333')).toEqual({ state: 'unknown' });
+  });
+
+  it('two snapshots of one account that record different organisations leave it unknown, naming both, in either order', () => {
+    const a = snapshot({ organization: { Id: 'o-aaaaaaaaaa' } }, 'a.json');
+    const b = snapshot({ organization: null }, 'b.json');
+    expect(new SnapshotSet([a, b]).organisation('111122223333')).toEqual({
+      state: 'unknown',
+      conflict: 'a.json records o-aaaaaaaaaa and b.json records no organisation',
+    });
+    expect(new SnapshotSet([b, a]).organisation('111122223333')).toEqual({
+      state: 'unknown',
+      conflict: 'b.json records no organisation and a.json records o-aaaaaaaaaa',
+    });
+    expect(new SnapshotSet([a, snapshot({ organization: { Id: 'o-aaaaaaaaaa' } }, 'c.json')]).organisation('111122223333')).toMatchObject({
+      state: 'member',
+      source: 'recorded by a.json',
+    });
+  });
+
   it('an alias two keys claim names neither, in whatever order the snapshots come', () => {
     const other = KEY_ARN.replace('1234abcd', '9999abcd');
     const entries = [
