@@ -5,7 +5,7 @@ import { prepareCheck } from '../engine/run-check.js';
 import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { describeSummary } from './summary-line.js';
-import { writeOutput } from './write-output.js';
+import { prepareOutput, writeOutput } from './write-output.js';
 
 export interface CheckArgs extends OutputArgs, RuleArgs {
   readonly snapshots: readonly string[];
@@ -47,17 +47,20 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'check needs at least one snapshot file' });
   if (!args.builtin && args.rules.length === 0)
     throw new TrailguardError({ code: 'usage', message: '--no-builtin needs at least one --rules pack: there would be no rule to run' });
+  const inputs = [...args.snapshots, ...args.rules, ...[args.params, args.waivers, args.template].filter((f) => f !== undefined)];
+  const target = await prepareOutput(args.out, inputs);
   const check = await prepareCheck({
     snapshots: args.snapshots,
     rules: args.rules,
     builtIn: args.builtin,
     params: args.params,
+    allowOutsidePack: args.allowOutsidePack,
     waivers: args.waivers,
     failOn: args.failOn as Severity,
     failOnUnknown: args.failOnUnknown,
   });
   const results = check.stream();
-  await writeOutput(formatter.format(results, options), args.out);
+  await writeOutput(formatter.format(results, options), target);
   const tail = results.tail();
   const result = tail.summary;
   if (!args.quiet) {

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { AccountResult, CollectedSnapshot, ProgressEvent } from '../collectors/index.js';
-import { TrailguardError } from '../engine/errors.js';
+import { formatDiagnostic, TrailguardError } from '../engine/errors.js';
 import { TOOL_VERSION } from '../engine/run-check.js';
-import { writeOutput } from './write-output.js';
+import { terminal } from './terminal.js';
+import { prepareOutput, writeOutput } from './write-output.js';
 
 export interface CollectArgs {
   readonly profile: string | undefined;
@@ -73,7 +75,7 @@ export async function runCollect(args: CollectArgs): Promise<number> {
   const say = (line: string) => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
-  const progress = args.quiet || !process.stderr.isTTY ? undefined : progressPrinter();
+  const progress = args.quiet || !terminal.stderrIsTTY ? undefined : progressPrinter();
   const options = {
     ...(regions === undefined ? {} : { regions }),
     concurrency: args.concurrency,
@@ -82,11 +84,13 @@ export async function runCollect(args: CollectArgs): Promise<number> {
   };
   try {
     if (args.roleName === undefined) {
+      const target = await prepareOutput(args.out);
       const snapshot = await collectors.collectAccount(collectors.createAwsClients({ ...clientOptions, credentials: base }), options);
-      await writeOutput([`${JSON.stringify(snapshot, null, 2)}\n`], args.out);
+      await writeOutput([`${JSON.stringify(snapshot, null, 2)}\n`], target);
       report(snapshot, args.out, say);
       return 0;
     }
+    await checkOutDir(args.outDir as string);
     const caller = await collectors.identify(collectors.createAwsClients({ ...clientOptions, credentials: base }), regions?.[0]);
     const results = await collectors.collectOrganisation(
       (credentials) => collectors.createAwsClients({ ...clientOptions, credentials }),
@@ -113,18 +117,47 @@ export async function runCollect(args: CollectArgs): Promise<number> {
   }
 }
 
+/** The snapshot folder is checked before any account is collected: a typo should not cost an organisation's run. */
+async function checkOutDir(outDir: string): Promise<void> {
+  const info = await stat(outDir).catch(() => undefined);
+  const problem =
+    info === undefined
+      ? 'it does not exist'
+      : !info.isDirectory()
+        ? 'it is not a folder'
+        : await access(outDir, constants.W_OK).then(
+            () => undefined,
+            () => 'it is not writable',
+          );
+  if (problem !== undefined) {
+    throw new TrailguardError({ code: 'output', file: outDir, message: `cannot write snapshots to --out-dir: ${problem}` });
+  }
+}
+
+/**
+ * Writes each account's snapshot. A snapshot that cannot be written (a full disk) is reported and the others are
+ * still written and summarised; the run then exits 2.
+ */
 async function writeAccounts(results: readonly AccountResult[], outDir: string, say: (line: string) => void): Promise<number> {
   const failed = results.filter((r): r is Extract<AccountResult, { error: string }> => 'error' in r);
+  const unwritten: string[] = [];
   for (const result of results) {
     if (!('snapshot' in result)) continue;
     const file = join(outDir, `${result.account}.json`);
-    await writeOutput([`${JSON.stringify(result.snapshot, null, 2)}\n`], file);
-    report(result.snapshot, file, say);
+    try {
+      await writeOutput([`${JSON.stringify(result.snapshot, null, 2)}\n`], await prepareOutput(file));
+      report(result.snapshot, file, say);
+    } catch (error) {
+      if (!(error instanceof TrailguardError)) throw error;
+      unwritten.push(result.account);
+      for (const d of error.diagnostics) say(formatDiagnostic(d));
+    }
   }
+  const collected = results.length - failed.length;
   say(
-    `trailguard: ${results.length - failed.length} of ${results.length} accounts collected${failed.length > 0 ? `; failed: ${failed.map((f) => f.account).join(', ')}` : ''}`,
+    `trailguard: ${collected} of ${results.length} accounts collected${failed.length > 0 ? `; failed: ${failed.map((f) => f.account).join(', ')}` : ''}${unwritten.length > 0 ? `; not written: ${unwritten.join(', ')}` : ''}`,
   );
-  return failed.length > 0 ? 1 : 0;
+  return unwritten.length > 0 ? 2 : failed.length > 0 ? 1 : 0;
 }
 
 function report(snapshot: CollectedSnapshot, out: string | undefined, say: (line: string) => void): void {

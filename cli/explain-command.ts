@@ -3,7 +3,7 @@ import { TrailguardError } from '../engine/errors.js';
 import { type Explanation, explain, type StepTrace } from '../engine/explain.js';
 import type { RequestTrace } from '../engine/iam/check-policy.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
-import { writeOutput } from './write-output.js';
+import { prepareOutput, writeOutput } from './write-output.js';
 
 export interface ExplainArgs extends RuleArgs {
   readonly snapshots: readonly string[];
@@ -31,16 +31,18 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
     throw new TrailguardError({ code: 'usage', message: `unknown --format ${JSON.stringify(args.format)}: expected text or json` });
   }
   if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'explain needs at least one snapshot file' });
+  const target = await prepareOutput(args.out, [...args.snapshots, ...args.rules, ...(args.params === undefined ? [] : [args.params])]);
   const explanation = await explain({
     snapshots: args.snapshots,
     rules: args.rules,
     builtIn: args.builtin,
     params: args.params,
+    allowOutsidePack: args.allowOutsidePack,
     rule: args.rule,
     resource: args.resource,
   });
   const text = args.format === 'json' ? jsonText(explanation) : explainText(explanation);
-  await writeOutput([text], args.out);
+  await writeOutput([text], target);
   return 0;
 }
 

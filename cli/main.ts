@@ -1,131 +1,48 @@
 #!/usr/bin/env node
 import { rmSync } from 'node:fs';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { type Diagnostic, formatDiagnostic, TrailguardError } from '../engine/errors.js';
-import { TOOL_VERSION } from '../engine/run-check.js';
-import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
-import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
-import { type ExplainArgs, explainBuilder, runExplain } from './explain-command.js';
-import { type RenderArgs, renderBuilder, runRender } from './render-command.js';
-import { runTest, type TestArgs, testBuilder } from './test-command.js';
-import { runValidate, type ValidateArgs, validateBuilder } from './validate-command.js';
-import { activeTemps } from './write-output.js';
+import { Worker } from 'node:worker_threads';
+import type { TempNotice } from './temp-files.js';
+import type { WorkerArgs } from './terminal.js';
 
-/** Exit codes: 0 nothing failing, 1 failing findings, 2 bad usage or bad input. */
-const EXIT_BAD_INPUT = 2;
+/**
+ * The command runs in a worker thread; this thread answers signals and relays the exit code. Evaluating and
+ * rendering a large report is long synchronous work: on this thread it would hold off Ctrl-C, SIGTERM and SIGHUP
+ * until it finished. Here a signal is answered at once: the worker's temporary files are removed and the process
+ * exits with 128 + the signal's number.
+ */
+const temps = new Set<string>();
+const workerData: WorkerArgs = { argv: process.argv.slice(2), stderrIsTTY: process.stderr.isTTY === true, columns: process.stdout.columns };
+const worker = new Worker(new URL('./run-command.js', import.meta.url), { workerData });
+worker.on('message', (notice: TempNotice) => {
+  if (notice.writing) temps.add(notice.temp);
+  else temps.delete(notice.temp);
+});
+worker.on('exit', (code) => {
+  process.exitCode = code;
+});
+worker.on('error', (error) => {
+  process.stderr.write(`trailguard: internal error: ${error.message} (please report it)\n${error.stack ?? ''}\n`);
+  process.exitCode = 2;
+});
 
-async function main(argv: readonly string[]): Promise<number> {
-  const verbose = argv.includes('--verbose');
-  let code = 0;
-  const parser = yargs(argv)
-    .scriptName('trailguard')
-    .usage('$0 <command> [options]\n\nAudit AWS CloudTrail log encryption: evaluate rules over saved snapshots and report.')
-    .command<CheckArgs>(
-      'check [snapshots..]',
-      'evaluate the built-in pack (and --rules packs) over snapshots',
-      (y) => checkBuilder(y),
-      async (args) => {
-        code = await runCheck(args);
-      },
-    )
-    .command<CollectArgs>(
-      'collect',
-      "snapshot the credentials' account (or, with --role-name, each of --accounts) into a snapshot file",
-      (y) => collectBuilder(y),
-      async (args) => {
-        code = await runCollect(args);
-      },
-    )
-    .command<RenderArgs>(
-      'render <results>',
-      're-render saved results (check --format json) in another format or with a template, without the snapshots',
-      (y) => renderBuilder(y),
-      async (args) => {
-        code = await runRender(args);
-      },
-    )
-    .command<ValidateArgs>(
-      'validate [paths..]',
-      'check rule packs (rules, pack.yaml, rule tests) and report every problem with file:line:col',
-      (y) => validateBuilder(y),
-      async (args) => {
-        code = await runValidate(args);
-      },
-    )
-    .command<TestArgs>(
-      'test [paths..]',
-      'run the tests beside each rule (<rule-id>.tests.yaml) and report what they covered',
-      (y) => testBuilder(y),
-      async (args) => {
-        code = await runTest(args);
-      },
-    )
-    .command<ExplainArgs>(
-      'explain [snapshots..]',
-      'show how one rule judged one resource: bindings, selected values, and each policy statement on each request',
-      (y) => explainBuilder(y),
-      async (args) => {
-        code = await runExplain(args);
-      },
-    )
-    .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-    .demandCommand(1, 'give a command: collect, check, render, validate, test or explain')
-    .strict()
-    .version(TOOL_VERSION)
-    .help()
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw error ?? new TrailguardError({ code: 'usage', message: `${message.replaceAll('\n', ' ')} (see trailguard --help)` });
-    });
-  try {
-    await parser.parseAsync();
-  } catch (error) {
-    return report(error, verbose);
-  }
-  return code;
+function removeTemps(): void {
+  for (const temp of temps) rmSync(temp, { force: true });
 }
 
-function report(error: unknown, verbose: boolean): number {
-  if (error instanceof TrailguardError) {
-    for (const d of error.diagnostics) process.stderr.write(`${formatLine(d)}\n`);
-    if (verbose)
-      process.stderr.write(
-        `${error.stack ?? ''}\n${error.cause instanceof Error ? `caused by: ${error.cause.stack ?? error.cause.message}\n` : ''}`,
-      );
-    return EXIT_BAD_INPUT;
-  }
-  const e = error as Error;
-  process.stderr.write(`trailguard: internal error: ${e?.message ?? String(error)} (run with --verbose for details; please report it)\n`);
-  if (verbose)
-    process.stderr.write(`${e?.stack ?? ''}\n${e?.cause instanceof Error ? `caused by: ${e.cause.stack ?? e.cause.message}\n` : ''}`);
-  return EXIT_BAD_INPUT;
-}
-
-function formatLine(d: Diagnostic): string {
-  return d.file === undefined ? `trailguard: ${formatDiagnostic(d)}` : formatDiagnostic(d);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const [signal, number] of [
+  ['SIGHUP', 1],
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+] as const) {
   process.once(signal, () => {
-    for (const temp of activeTemps) rmSync(temp, { force: true });
-    process.exit(130);
+    removeTemps();
+    process.exit(128 + number);
   });
 }
 
-// A reader that stops early (`trailguard explain … | head`) closes the pipe: that is not an error of trailguard's.
+// A reader that stops early (`trailguard check … | head`) closes the pipe: that is not an error of trailguard's.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
-  for (const temp of activeTemps) rmSync(temp, { force: true });
+  removeTemps();
   process.exit(0);
 });
-
-main(hideBin(process.argv)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.exitCode = report(error, true);
-  },
-);

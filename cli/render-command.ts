@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { loadResults } from '../engine/results/load-results.js';
 import { streamOf } from '../engine/results/results.js';
 import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
-import { writeOutput } from './write-output.js';
+import { prepareOutput, writeOutput } from './write-output.js';
 
 export interface RenderArgs extends OutputArgs {
   readonly results: string;
@@ -18,7 +18,8 @@ export function renderBuilder(yargs: Argv): Argv<RenderArgs> {
 /** `trailguard render`: re-render saved results without the snapshots (evidence regenerated from the archive). */
 export async function runRender(args: RenderArgs): Promise<number> {
   const { formatter, options } = await chooseFormatter(args);
+  const target = await prepareOutput(args.out, [args.results, ...(args.template === undefined ? [] : [args.template])]);
   const results = await loadResults(args.results);
-  await writeOutput(formatter.format(streamOf(results), options), args.out);
+  await writeOutput(formatter.format(streamOf(results), options), target);
   return 0;
 }

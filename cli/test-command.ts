@@ -1,16 +1,19 @@
 import type { Argv } from 'yargs';
 import { BUILTIN_PACK_DIR } from '../engine/rules/load-rules.js';
 import { runRuleTests } from '../engine/testing/rule-tests.js';
+import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 
 export interface TestArgs {
   readonly paths: readonly string[];
   readonly requireTests: boolean;
   readonly requireCoverage: boolean;
+  readonly allowOutsidePack: boolean;
 }
 
 export function testBuilder(yargs: Argv): Argv<TestArgs> {
   return yargs
     .positional('paths', { type: 'string', array: true, describe: 'rule pack folders or rule files (default: the built-in pack)' })
+    .option('allow-outside-pack', ALLOW_OUTSIDE_PACK)
     .option('require-tests', { type: 'boolean', default: false, describe: 'fail for every rule that has no <rule-id>.tests.yaml' })
     .option('require-coverage', {
       type: 'boolean',
@@ -21,7 +24,7 @@ export function testBuilder(yargs: Argv): Argv<TestArgs> {
 
 /** `trailguard test`: run the tests beside each rule; one line per test, coverage per rule, `N passed, N failed`. */
 export async function runTest(args: TestArgs): Promise<number> {
-  const run = await runRuleTests(args.paths.length === 0 ? [BUILTIN_PACK_DIR] : args.paths);
+  const run = await runRuleTests(args.paths.length === 0 ? [BUILTIN_PACK_DIR] : args.paths, { allowOutsidePack: args.allowOutsidePack });
   const lines: string[] = [];
   let passed = 0;
   let failed = 0;

@@ -2,15 +2,18 @@ import type { Argv } from 'yargs';
 import { combineErrors } from '../engine/errors.js';
 import { BUILTIN_PACK_DIR, loadRulePacksChecked } from '../engine/rules/load-rules.js';
 import { loadPackTests } from '../engine/testing/rule-tests.js';
+import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 
 export interface ValidateArgs {
   readonly paths: readonly string[];
   readonly params: string | undefined;
+  readonly allowOutsidePack: boolean;
 }
 
 export function validateBuilder(yargs: Argv): Argv<ValidateArgs> {
   return yargs
     .positional('paths', { type: 'string', array: true, describe: 'rule pack folders or rule files (default: the built-in pack)' })
+    .option('allow-outside-pack', ALLOW_OUTSIDE_PACK)
     .option('params', {
       type: 'string',
       describe: 'also check this parameter file ({ <rule-id>: { <param>: value } }) against the rules',
@@ -23,7 +26,7 @@ export function validateBuilder(yargs: Argv): Argv<ValidateArgs> {
  */
 export async function runValidate(args: ValidateArgs): Promise<number> {
   const paths = args.paths.length === 0 ? [BUILTIN_PACK_DIR] : args.paths;
-  const { packs, failure: rules } = await loadRulePacksChecked(paths, { params: args.params });
+  const { packs, failure: rules } = await loadRulePacksChecked(paths, { params: args.params, allowOutsidePack: args.allowOutsidePack });
   // The tests files are checked even when a rule is not, so one run names every problem.
   const tests = await Promise.allSettled(packs.map((pack) => loadPackTests(pack)));
   const failure = combineErrors([

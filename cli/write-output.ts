@@ -1,50 +1,147 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createWriteStream, type Stats } from 'node:fs';
+import { chmod, chown, lstat, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InternalError, TrailguardError } from '../engine/errors.js';
+import { announceTemp, removeStaleTemps, tempName } from './temp-files.js';
 
 const BATCH = 1 << 20;
 
+/** Where the output goes, checked before any work is done. */
+export interface OutputTarget {
+  readonly path: string;
+  /** A device, a pipe or a socket (`/dev/stdout`, `/dev/null`, a FIFO): written directly, never replaced. */
+  readonly special: boolean;
+  /** The report being replaced: its permissions and owner are kept. */
+  readonly replaces?: Stats;
+  /** `/dev/stdout` and its aliases: this process's own standard output (a socket cannot be opened by name). */
+  readonly stdout?: true;
+}
+
+const STDOUT_NAMES = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
+
 /**
- * Writes the output in batches with back-pressure. A file is written to a temporary name beside it and renamed
- * into place only when complete, so an error or interruption never leaves a half-written report.
+ * Checks `--out` before anything runs: its folder exists; it is not one of the run's inputs (which it would
+ * destroy); it is not a symbolic link to a regular file (refused: a report must never overwrite a file chosen by
+ * whoever made the link, as a shared CI runner's /tmp invites). Devices, pipes and sockets are written directly.
  */
-export async function writeOutput(chunks: Iterable<string>, out: string | undefined): Promise<void> {
-  if (out === undefined) {
+export async function prepareOutput(out: string | undefined, inputs: readonly string[] = []): Promise<OutputTarget | undefined> {
+  if (out === undefined) return undefined;
+  if (STDOUT_NAMES.has(resolve(out))) return { path: out, special: true, stdout: true };
+  const link = await lstat(out).catch(() => undefined);
+  if (link === undefined) {
+    const folder = dirname(out);
+    const info = await stat(folder).catch(() => undefined);
+    if (info === undefined || !info.isDirectory()) throw outputError(out, `folder ${folder} does not exist`);
+    return { path: out, special: false };
+  }
+  const info = link.isSymbolicLink() ? await stat(out).catch(() => undefined) : link;
+  if (info !== undefined && (isSpecial(info) || (link.isSymbolicLink() && /^\/(dev|proc)\//.test(resolve(out))))) {
+    return { path: out, special: true };
+  }
+  if (link.isSymbolicLink()) {
+    throw outputError(
+      out,
+      'it is a symbolic link: refused, so a report never overwrites a file the link chose; give the file it points to',
+    );
+  }
+  if (link.isDirectory()) throw outputError(out, 'it is a folder: give a file name');
+  for (const input of inputs) {
+    const other = await stat(input).catch(() => undefined);
+    if (other !== undefined && other.dev === link.dev && other.ino === link.ino) {
+      throw outputError(out, `it is also an input (${input}): refused, the input would be overwritten`);
+    }
+  }
+  return { path: out, special: false, replaces: link };
+}
+
+/** The reader of a pipe stopped early (`… --out /dev/stdout | head`): not an error of trailguard's. */
+export class ReaderGone extends Error {
+  override readonly name = 'ReaderGone';
+}
+
+function isSpecial(info: Stats): boolean {
+  return info.isCharacterDevice() || info.isBlockDevice() || info.isFIFO() || info.isSocket();
+}
+
+function outputError(out: string, why: string): TrailguardError {
+  return new TrailguardError({ code: 'output', file: out, message: `cannot write the output: ${why}` });
+}
+
+/**
+ * Writes the output in batches with back-pressure: to standard output, directly to a special file, or to a
+ * temporary file beside a regular one, renamed into place only when complete, so an error or interruption never
+ * leaves a half-written report.
+ */
+export async function writeOutput(chunks: Iterable<string>, target: OutputTarget | undefined): Promise<void> {
+  if (target === undefined || target.stdout === true) {
     await pump(chunks, process.stdout);
     return;
   }
-  const folder = dirname(out);
-  const info = await stat(folder).catch(() => undefined);
-  if (info === undefined || !info.isDirectory()) {
-    throw new TrailguardError({ code: 'output', file: out, message: `cannot write the output: folder ${folder} does not exist` });
-  }
-  const temp = join(folder, `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  activeTemps.add(temp);
-  try {
-    // A large buffer lets the file system write one batch while the next is being produced.
-    const stream = createWriteStream(temp, { flags: 'wx', highWaterMark: 4 * BATCH });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
+  if (target.special) {
+    await guarded(target.path, async () => {
+      const stream = await opened(target.path, 'a');
+      await pump(chunks, stream);
+      await ended(stream);
     });
-    await pump(chunks, stream);
-    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    await rename(temp, out);
+    return;
+  }
+  const folder = dirname(target.path);
+  await removeStaleTemps(folder, target.path);
+  const temp = tempName(folder, target.path, randomBytes(4).toString('hex'));
+  announceTemp(temp, true);
+  try {
+    await guarded(target.path, async () => {
+      const stream = await opened(temp, 'wx');
+      await keepOwnership(temp, target.replaces);
+      await pump(chunks, stream);
+      await ended(stream);
+      await rename(temp, target.path);
+    });
   } catch (error) {
     await rm(temp, { force: true });
+    throw error;
+  } finally {
+    announceTemp(temp, false);
+  }
+}
+
+/** Runs a write; a failure of the output itself becomes one `output` diagnostic naming the file. */
+async function guarded(out: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
     // Producing the chunks runs the evaluation: its bad input and its bugs are not problems with the output file.
     if (error instanceof TrailguardError || error instanceof InternalError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw new ReaderGone('the reader closed the pipe', { cause: error });
     throw new TrailguardError(
       { code: 'output', file: out, message: `cannot write the output: ${(error as Error).message}` },
       { cause: error },
     );
-  } finally {
-    activeTemps.delete(temp);
   }
+}
+
+async function opened(path: string, flags: string): Promise<Writable> {
+  // A large buffer lets the file system write one batch while the next is being produced.
+  const stream = createWriteStream(path, { flags, highWaterMark: 4 * BATCH });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  return stream;
+}
+
+function ended(stream: Writable): Promise<void> {
+  return new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** A report replaced keeps the permissions (and, for root, the owner) it had. */
+async function keepOwnership(temp: string, replaces: Stats | undefined): Promise<void> {
+  if (replaces === undefined) return;
+  await chmod(temp, replaces.mode & 0o7777);
+  if (process.getuid?.() === 0) await chown(temp, replaces.uid, replaces.gid).catch(() => undefined);
 }
 
 async function pump(chunks: Iterable<string>, stream: Writable): Promise<void> {
@@ -71,6 +168,3 @@ async function pump(chunks: Iterable<string>, stream: Writable): Promise<void> {
     stream.off('error', onError);
   }
 }
-
-/** Temporary files being written, removed if the process is interrupted. */
-export const activeTemps = new Set<string>();

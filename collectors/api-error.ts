@@ -21,7 +21,7 @@ export function apiError(error: unknown, operation: string, region?: string, res
 export class CredentialsError extends Error {
   constructor(
     message: string,
-    readonly code: 'no-credentials' | 'credentials-rejected' | 'unreachable',
+    readonly code: 'no-credentials' | 'credentials-rejected' | 'unreachable' | 'sts-answer',
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -25,6 +25,41 @@ export interface ClientOptions {
 }
 
 /**
+ * The longest one call may take, retries included: every attempt's timeout plus room for the back-off between them.
+ * The request timeout only notices silence, so an answer trickling in a byte a second would otherwise hold the call
+ * (and the collection) for ever.
+ */
+export function callDeadlineMs(options: ClientOptions): number {
+  const attempts = options.maxAttempts ?? 6;
+  return attempts * ((options.requestTimeoutMs ?? 30_000) + 2_000);
+}
+
+interface Sendable {
+  send(command: unknown, options?: unknown): Promise<unknown>;
+}
+
+/** The client with every call aborted once the deadline passes (a call given its own abort signal keeps it). */
+function withDeadline<T extends Sendable>(client: T, deadlineMs: number): T {
+  const send = client.send.bind(client) as (command: unknown, options?: unknown) => Promise<unknown>;
+  client.send = (async (command: unknown, options?: { abortSignal?: unknown }) => {
+    const deadline = AbortSignal.timeout(deadlineMs);
+    try {
+      return await send(command, { abortSignal: deadline, ...(options ?? {}) });
+    } catch (error) {
+      // Aborting a response mid-body surfaces as whatever the socket says (ECONNRESET): say what really happened.
+      if (!deadline.aborted) throw error;
+      throw Object.assign(
+        new Error(`no whole answer came within the call deadline of ${deadlineMs / 1000} s (--max-attempts × (--request-timeout + 2 s))`, {
+          cause: error,
+        }),
+        { name: 'CallDeadline' },
+      );
+    }
+  }) as T['send'];
+  return client;
+}
+
+/**
  * Clients with the adaptive retry mode (client-side rate limiting on throttling), bounded attempts and timeouts, so
  * a slow or unreachable Region fails as data instead of hanging the collection. Endpoints follow the SDK's own
  * configuration (`AWS_ENDPOINT_URL`, which the integration tests point at moto).
@@ -45,12 +80,13 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
   });
-  const cached = <T>(make: (region: string) => T) => {
+  const deadline = callDeadlineMs(options);
+  const cached = <T extends Sendable>(make: (region: string) => T) => {
     const clients = new Map<string, T>();
     return (region: string) => {
       let client = clients.get(region);
       if (client === undefined) {
-        client = make(region);
+        client = withDeadline(make(region), deadline);
         clients.set(region, client);
       }
       return client;

@@ -6,6 +6,7 @@ import { type ApiError, apiError, CredentialsError } from './api-error.js';
 import type { AwsClients } from './aws-clients.js';
 import { collectKeys, type KeyReference } from './collect-keys.js';
 import { mapLimit } from './concurrency.js';
+import { type Account, fitTrails, malformed, problemsOf, summarise } from './fit-snapshot.js';
 import { type CollectedSnapshot, type ProgressEvent, withoutMetadata } from './snapshot.js';
 
 export interface CollectOptions {
@@ -35,13 +36,16 @@ export async function collectAccount(clients: AwsClients, options: CollectOption
   const home = HOME_REGION[identity.partition] ?? 'us-east-1';
   const regions = options.regions ?? (await enabledRegions(clients, home, identity.partition, errors));
   progress({ kind: 'regions', regions });
-  const organization = await describeOrganization(clients, home, errors);
+  const organization = await describeOrganization(clients, home, { id: identity.account, partition: identity.partition }, errors);
 
+  const account = { id: identity.account, partition: identity.partition };
   const perRegion = await mapLimit(regions, concurrency, async (region) => {
     try {
       const { trailList } = await clients.cloudtrail(region).send(new DescribeTrailsCommand({ includeShadowTrails: true }));
-      progress({ kind: 'region', region, trails: trailList?.length ?? 0, failed: false });
-      return trailList ?? [];
+      const before = errors.length;
+      const trails = fitTrails(account, region, trailList, errors) as Trail[];
+      progress({ kind: 'region', region, trails: trails.length, failed: errors.length > before });
+      return trails;
     } catch (error) {
       errors.push(apiError(error, 'DescribeTrails', region));
       progress({ kind: 'region', region, trails: 0, failed: true });
@@ -61,9 +65,10 @@ export async function collectAccount(clients: AwsClients, options: CollectOption
     account: identity.account,
     errors,
     concurrency,
+    snapshotAccount: account,
     onKey: (arn, failed) => progress({ kind: 'key', arn, failed }),
   });
-  return {
+  const snapshot: CollectedSnapshot = {
     schemaVersion: 1,
     account: { id: identity.account, partition: identity.partition, callerArn: identity.arn },
     ...(organization === undefined ? {} : { organization }),
@@ -75,6 +80,10 @@ export async function collectAccount(clients: AwsClients, options: CollectOption
     keys,
     errors: errors.sort((a, b) => `${a.region}${a.operation}`.localeCompare(`${b.region}${b.operation}`)),
   };
+  // Every answer was fitted on the way in; a snapshot check would still refuse is a bug in the collector.
+  const problems = problemsOf(account, { ...snapshot });
+  if (problems.length > 0) throw new Error(`the collected snapshot would not load in check: ${summarise(problems)}`);
+  return snapshot;
 }
 
 /**
@@ -86,11 +95,40 @@ export async function identify(clients: AwsClients, region?: string): Promise<{ 
     const out = await clients
       .sts(region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1')
       .send(new GetCallerIdentityCommand({}));
-    const arn = out.Arn ?? '';
-    return { account: out.Account ?? '', arn, partition: arn.split(':')[1] || 'aws' };
+    return checkedIdentity(out.Account, out.Arn);
   } catch (error) {
+    if (error instanceof CredentialsError) throw error;
     throw credentialsError(error);
   }
+}
+
+const PARTITIONS = new Set(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc']);
+
+/**
+ * GetCallerIdentity's answer, checked: every snapshot is about the account it names, so an answer without a 12-digit
+ * account and an ARN in a known partition (a proxy's error page, a misconfigured endpoint) stops the collection.
+ */
+function checkedIdentity(account: unknown, arn: unknown): { account: string; arn: string; partition: string } {
+  const partition = typeof arn === 'string' ? arn.split(':')[1] : undefined;
+  if (
+    typeof account === 'string' &&
+    /^\d{12}$/.test(account) &&
+    typeof arn === 'string' &&
+    arn.startsWith('arn:') &&
+    partition !== undefined &&
+    PARTITIONS.has(partition)
+  ) {
+    return { account, arn, partition };
+  }
+  const found = `Account ${typeof account === 'string' ? quoteShort(account) : String(account)}, Arn ${typeof arn === 'string' ? quoteShort(arn) : String(arn)}`;
+  throw new CredentialsError(
+    `AWS STS answered GetCallerIdentity without a 12-digit account id and a caller ARN (found ${found}): the endpoint is not AWS STS or the answer was damaged on its way (check AWS_ENDPOINT_URL and any proxy)`,
+    'sts-answer',
+  );
+}
+
+function quoteShort(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 function credentialsError(error: unknown): CredentialsError {
@@ -121,13 +159,19 @@ function credentialsError(error: unknown): CredentialsError {
 async function describeOrganization(
   clients: AwsClients,
   home: string,
+  account: Account,
   errors: ApiError[],
 ): Promise<Record<string, unknown> | null | undefined> {
   try {
     const { Organization: organization } = await clients.organizations(home).send(new DescribeOrganizationCommand({}));
     if (organization === undefined) return undefined;
     const { AvailablePolicyTypes: _, ...record } = organization;
-    return record;
+    const problems = problemsOf(account, { organization: record });
+    if (problems.length === 0) return record;
+    errors.push(
+      malformed('DescribeOrganization', home, `the Organization in the answer does not fit the snapshot: ${summarise(problems)}`),
+    );
+    return undefined;
   } catch (error) {
     if ((error as { name?: string }).name === 'AWSOrganizationsNotInUseException') return null;
     errors.push(apiError(error, 'DescribeOrganization', home));
@@ -139,16 +183,34 @@ async function describeOrganization(
 async function enabledRegions(clients: AwsClients, home: string, partition: string, errors: ApiError[]): Promise<string[]> {
   try {
     const { Regions } = await clients.ec2(home).send(new DescribeRegionsCommand({ AllRegions: false }));
-    const names = (Regions ?? [])
-      .filter((r) => r.OptInStatus !== 'not-opted-in' && r.RegionName !== undefined)
-      .map((r) => r.RegionName as string)
-      .filter((name) => partitionOf(name) === partition);
+    if (!Array.isArray(Regions) || Regions.length === 0) {
+      errors.push(malformed('DescribeRegions', home, `the answer holds no list of Regions: only ${home} is searched`));
+      return [home];
+    }
+    const names: string[] = [];
+    for (const region of Regions as unknown[]) {
+      const { RegionName: name, OptInStatus: optIn } = (region ?? {}) as { RegionName?: unknown; OptInStatus?: unknown };
+      if (optIn === 'not-opted-in') continue;
+      if (typeof name !== 'string' || !REGION_NAME.test(name)) {
+        errors.push(
+          malformed(
+            'DescribeRegions',
+            home,
+            `a Region in the answer has no usable name (found ${typeof name === 'string' ? quoteShort(name) : String(name)}): it was not searched`,
+          ),
+        );
+        continue;
+      }
+      if (partitionOf(name) === partition) names.push(name);
+    }
     return names.sort();
   } catch (error) {
     errors.push(apiError(error, 'DescribeRegions', home));
     return [home];
   }
 }
+
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';

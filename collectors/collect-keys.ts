@@ -9,6 +9,7 @@ import {
 import { type ApiError, apiError } from './api-error.js';
 import type { AwsClients } from './aws-clients.js';
 import { mapLimit } from './concurrency.js';
+import { type Account, aliasConflicts, fitKey, guardedPages, malformed } from './fit-snapshot.js';
 import { type CollectedKey, withoutMetadata } from './snapshot.js';
 
 /** A trail's `KmsKeyId`, with where a reference that is not a full ARN lives (the trail's home Region and account). */
@@ -26,6 +27,8 @@ interface KeyContext {
   readonly errors: ApiError[];
   readonly concurrency: number;
   readonly onKey?: (arn: string, failed: boolean) => void;
+  /** The collected account and partition, for checking answers against the snapshot schema. */
+  readonly snapshotAccount: Account;
 }
 
 interface Resolved {
@@ -45,11 +48,25 @@ export async function collectKeys(references: readonly KeyReference[], context: 
   const byArn = new Map<string, Resolved[]>();
   for (const key of resolved) if (key !== undefined) byArn.set(key.arn, [...(byArn.get(key.arn) ?? []), key]);
   const entries = await mapLimit([...byArn.values()], context.concurrency, async (forms) => {
-    const key = await fetchKey(forms, context);
-    context.onKey?.((forms[0] as Resolved).arn, key.error !== null);
-    return [(forms[0] as Resolved).arn, key] as const;
+    const first = forms[0] as Resolved;
+    const fetched = await fetchKey(forms, context);
+    const key = fitKey(context.snapshotAccount, first.arn, first.region, { ...fetched }, context.errors);
+    if (key === undefined) {
+      context.errors.push(
+        malformed(
+          'DescribeKey',
+          first.region,
+          `the key ARN ${JSON.stringify(first.arn.slice(0, 200))} is not a KMS key ARN: the key was left out`,
+        ),
+      );
+      return undefined;
+    }
+    context.onKey?.(first.arn, key.error !== null);
+    return [first.arn, key as unknown as CollectedKey] as const;
   });
-  return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+  const keys = Object.fromEntries(entries.flatMap((e) => (e === undefined ? [] : [e])).sort(([a], [b]) => a.localeCompare(b)));
+  context.errors.push(...aliasConflicts(keys));
+  return keys;
 }
 
 function unique(references: readonly KeyReference[]): KeyReference[] {
@@ -74,7 +91,17 @@ async function resolve(reference: KeyReference, context: KeyContext): Promise<Re
 async function describeAlias(keyId: string, region: string, context: KeyContext, alias: string): Promise<Resolved | undefined> {
   try {
     const { KeyMetadata: metadata } = await context.clients.kms(region).send(new DescribeKeyCommand({ KeyId: keyId }));
-    if (metadata?.Arn === undefined) return undefined;
+    if (typeof metadata?.Arn !== 'string') {
+      context.errors.push(
+        malformed(
+          'DescribeKey',
+          region,
+          `the answer for ${alias} holds no key ARN: the alias was not resolved`,
+          aliasArn(alias, region, context),
+        ),
+      );
+      return undefined;
+    }
     return { arn: metadata.Arn, region, metadata, alias: alias.startsWith('arn:') ? alias.slice(alias.indexOf('alias/')) : alias };
   } catch (error) {
     context.errors.push(apiError(error, 'DescribeKey', region, aliasArn(alias, region, context)));
@@ -87,7 +114,10 @@ function aliasArn(alias: string, region: string, context: KeyContext): string {
   return alias.startsWith('arn:') ? alias : `arn:${context.partition}:kms:${region}:${context.account}:${alias}`;
 }
 
-async function fetchKey(forms: readonly Resolved[], context: KeyContext): Promise<CollectedKey> {
+/** A key as fetched, before it is checked: the policy still GetKeyPolicy's JSON text. */
+type FetchedKey = Omit<CollectedKey, 'policy'> & { readonly policy: string | null };
+
+async function fetchKey(forms: readonly Resolved[], context: KeyContext): Promise<FetchedKey> {
   const first = forms[0] as Resolved;
   const kms = context.clients.kms(first.region);
   const arn = first.arn;
@@ -117,15 +147,13 @@ async function fetchKey(forms: readonly Resolved[], context: KeyContext): Promis
   };
 }
 
-async function fetchPolicy(
-  arn: string,
-  region: string,
-  context: KeyContext,
-): Promise<{ policy: Record<string, unknown> | null; error?: ApiError }> {
+async function fetchPolicy(arn: string, region: string, context: KeyContext): Promise<{ policy: string | null; error?: ApiError }> {
   try {
     const { Policy: text } = await context.clients.kms(region).send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }));
-    const policy: unknown = text === undefined ? null : JSON.parse(text);
-    return { policy: policy !== null && typeof policy === 'object' ? (policy as Record<string, unknown>) : null };
+    if (typeof text === 'string') return { policy: text };
+    const error = malformed('GetKeyPolicy', region, 'the answer holds no Policy: the key policy is unknown', arn);
+    context.errors.push(error);
+    return { policy: null, error };
   } catch (error) {
     return { policy: null, error: record(context, error, 'GetKeyPolicy', region, arn) };
   }
@@ -143,7 +171,10 @@ async function fetchRotation(arn: string, region: string, context: KeyContext): 
 async function fetchTags(arn: string, region: string, context: KeyContext): Promise<{ TagKey: string; TagValue: string }[] | null> {
   try {
     const tags: { TagKey: string; TagValue: string }[] = [];
-    for await (const page of paginateListResourceTags({ client: context.clients.kms(region) }, { KeyId: arn })) {
+    for await (const page of guardedPages(
+      'ListResourceTags',
+      paginateListResourceTags({ client: context.clients.kms(region) }, { KeyId: arn }),
+    )) {
       for (const tag of page.Tags ?? []) tags.push({ TagKey: tag.TagKey ?? '', TagValue: tag.TagValue ?? '' });
     }
     return tags.sort((a, b) => a.TagKey.localeCompare(b.TagKey));
@@ -159,7 +190,10 @@ async function fetchAliases(forms: readonly Resolved[], context: KeyContext): Pr
   const names = new Set(forms.flatMap((f) => (f.alias === undefined ? [] : [f.alias])));
   if (first.arn.split(':')[4] === context.account) {
     try {
-      for await (const page of paginateListAliases({ client: context.clients.kms(first.region) }, { KeyId: first.arn })) {
+      for await (const page of guardedPages(
+        'ListAliases',
+        paginateListAliases({ client: context.clients.kms(first.region) }, { KeyId: first.arn }),
+      )) {
         for (const alias of page.Aliases ?? []) if (alias.AliasName !== undefined) names.add(alias.AliasName);
       }
     } catch (error) {

@@ -6,6 +6,7 @@ import { packagePath } from './package-root.js';
 import { inputInfo, RESULTS_VERSION, type ResultsHead, type ResultsStream, SummaryBuilder } from './results/results.js';
 import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rules.js';
 import { coveredBy } from './snapshot/coverage.js';
+import { COVERAGE_RULE, coverageFindings } from './snapshot/coverage-findings.js';
 import { loadSnapshots } from './snapshot/load-snapshot.js';
 import { SnapshotSet } from './snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from './snapshot/types.js';
@@ -21,6 +22,8 @@ export interface CheckRequest {
   readonly builtIn?: boolean;
   /** A YAML file of rule parameter values (`{ <rule-id>: { <param>: value } }`). */
   readonly params?: string | undefined;
+  /** Let a pack's files be symbolic links out of it (they are refused otherwise). */
+  readonly allowOutsidePack?: boolean;
   readonly failOn?: Severity;
   readonly failOnUnknown?: boolean;
   /** A waivers file (YAML list of `{rule, resource, reason, owner, expires}`). */
@@ -37,7 +40,7 @@ export interface PreparedCheck {
 }
 
 /** What a run reads: snapshots, rule packs (with parameter values) and waivers. */
-export type RunInputs = Pick<CheckRequest, 'snapshots' | 'rules' | 'builtIn' | 'params' | 'waivers'>;
+export type RunInputs = Pick<CheckRequest, 'snapshots' | 'rules' | 'builtIn' | 'params' | 'allowOutsidePack' | 'waivers'>;
 
 /** Loads a run's inputs, reporting the problems of all of them together. */
 export async function loadRunInputs(
@@ -47,7 +50,7 @@ export async function loadRunInputs(
   const packPaths = [...((request.builtIn ?? extra.length === 0) ? [BUILTIN_PACK_DIR] : []), ...extra];
   const [snapshots, packs, waivers] = await Promise.allSettled([
     loadSnapshots(request.snapshots),
-    loadRulePacks(packPaths, { params: request.params }),
+    loadRulePacks(packPaths, { params: request.params, allowOutsidePack: request.allowOutsidePack === true }),
     request.waivers === undefined ? Promise.resolve(undefined) : loadWaivers(request.waivers),
   ]);
   const failure = combineErrors([snapshots, packs, waivers].flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
@@ -68,6 +71,8 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
   const now = request.now ?? new Date();
   const set = new SnapshotSet(loaded);
   const rules = rulePacks.flatMap((p) => p.rules);
+  const inputs = loaded.map((snapshot) => inputInfo(snapshot, (error) => coveredBy(error, snapshot.path, set)));
+  const gaps = coverageFindings(inputs);
   const head: ResultsHead = {
     resultsVersion: RESULTS_VERSION,
     tool: { name: 'trailguard', version: TOOL_VERSION },
@@ -75,10 +80,10 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
     failOn: request.failOn ?? 'info',
     failOnUnknown: request.failOnUnknown ?? false,
     packs: rulePacks.map(({ name, version, source }) => ({ name, version, source })),
-    rules: rules.map((r) => r.info),
-    inputs: loaded.map((snapshot) => inputInfo(snapshot, (error) => coveredBy(error, snapshot.path, set))),
+    rules: [...(gaps.length > 0 ? [COVERAGE_RULE] : []), ...rules.map((r) => r.info)],
+    inputs,
   };
-  const ruleIds = new Set(rules.map((r) => r.info.id));
+  const ruleIds = new Set(head.rules.map((r) => r.id));
   return {
     head,
     stream() {
@@ -86,7 +91,7 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
       const summary = new SummaryBuilder(head);
       const waived = waivers === undefined ? undefined : new WaiverSet(waivers, now, ruleIds);
       function* counted() {
-        for (const evaluated of evaluateRules(rules, set, documents)) {
+        for (const evaluated of chain(gaps, evaluateRules(rules, set, documents))) {
           const finding = waived === undefined ? evaluated : waived.apply(evaluated);
           summary.add(finding);
           yield finding;
@@ -103,4 +108,8 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
       };
     },
   };
+}
+
+function* chain<T>(...lists: readonly Iterable<T>[]): Generator<T> {
+  for (const list of lists) yield* list;
 }

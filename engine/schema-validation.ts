@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { quote } from './errors.js';
 import { packagePath } from './package-root.js';
 
 type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
@@ -131,17 +132,17 @@ function describe(error: ErrorObject, value: unknown): SchemaProblem {
   const badName = typeof error.propertyName === 'string' ? error.propertyName : undefined;
   switch (error.keyword) {
     case 'additionalProperties':
-      return atName(String(p.additionalProperty), `${joinPath(at, String(p.additionalProperty))} is not a known property`);
+      return atName(String(p.additionalProperty), `${joinPath(at, propertyName(String(p.additionalProperty)))} is not a known property`);
     case 'propertyNames':
-      return atName(String(p.propertyName), `${at} has an invalid property name ${JSON.stringify(p.propertyName)}`);
+      return atName(String(p.propertyName), `${at} has an invalid property name ${quote(String(p.propertyName))}`);
     case 'pattern':
       return badName === undefined
         ? here(`${at} must match ${String(p.pattern)}, found ${found}`)
-        : atName(badName, `${at} has an invalid property name ${JSON.stringify(badName)}: it must match ${String(p.pattern)}`);
+        : atName(badName, `${at} has an invalid property name ${quote(badName)}: it must match ${String(p.pattern)}`);
     case 'not':
       return badName === undefined
         ? here(`${at} is not allowed here, found ${found}`)
-        : atName(badName, `${at} cannot use the reserved name ${JSON.stringify(badName)}`);
+        : atName(badName, `${at} cannot use the reserved name ${quote(badName)}`);
     case 'type':
       return here(`${at} must be ${article(String(p.type))}, found ${found}`);
     case 'enum':
@@ -157,6 +158,9 @@ function describe(error: ErrorObject, value: unknown): SchemaProblem {
   }
 }
 
+/** Where a problem is: names in it are shown whole up to this length (an ARN fits). */
+const PATH_SEGMENT = 160;
+
 /** `/trails/3/TrailARN` → `trails[3].TrailARN` (the document itself is `(document)`). */
 export function displayPath(pointer: string): string {
   if (pointer === '') return '(document)';
@@ -165,12 +169,17 @@ export function displayPath(pointer: string): string {
     out += /^\d+$/.test(segment)
       ? `[${segment}]`
       : out === ''
-        ? segment
+        ? propertyName(segment, PATH_SEGMENT)
         : /^[\w$-]+$/.test(segment)
-          ? `.${segment}`
-          : `[${JSON.stringify(segment)}]`;
+          ? `.${propertyName(segment, PATH_SEGMENT)}`
+          : `[${quote(segment, PATH_SEGMENT)}]`;
   }
   return out;
+}
+
+/** A property name as a message shows it: as it is when short and plain, else a short quoted excerpt. */
+function propertyName(name: string, max = 40): string {
+  return name.length <= max && /^[\w$-]+$/.test(name) ? name : quote(name, max);
 }
 
 function joinPath(at: string, name: string): string {
@@ -195,7 +204,7 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') return quote(value, 60);
   return `${typeof value} ${String(value)}`;
 }
 

@@ -4,8 +4,10 @@ import { combineErrors, type Diagnostic, TrailguardError } from '../errors.js';
 import { groupBy } from '../group-by.js';
 import { packagePath } from '../package-root.js';
 import { readTextFile } from '../read-input.js';
+import { loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
 import { compileRule } from './compile-rule.js';
 import type { CompiledRule } from './compiled-rule.js';
+import { outsidePack, type PackBounds, packBounds } from './pack-bounds.js';
 import { mergeOverrides, type ParamOverrides, readOverrides } from './params.js';
 import { isObject } from './rule-compiler.js';
 import { parseYaml, type YamlSource } from './yaml-source.js';
@@ -19,6 +21,8 @@ export interface RulePack {
   readonly rules: readonly CompiledRule[];
   /** The folder the pack's files are in (its rule tests are found there). */
   readonly folder: string;
+  /** What the pack's files may read: its folder only, unless files outside it were allowed. */
+  readonly bounds: PackBounds;
   /** The id of every rule file in the pack, also of those that did not compile. */
   readonly ruleIds: ReadonlySet<string>;
   /**
@@ -67,7 +71,7 @@ export async function loadRulePacksChecked(
   const ids = new Set<string>();
   for (const path of paths) {
     try {
-      packs.push(await loadPack(path, diagnostics, fileOverrides, ids));
+      packs.push(await loadPack(path, { diagnostics, fileOverrides, seen: ids, allowOutside: options.allowOutsidePack === true }));
     } catch (error) {
       errors.push(error);
     }
@@ -80,6 +84,8 @@ export async function loadRulePacksChecked(
 export interface LoadOptions {
   /** A YAML file of parameter values, `{ <rule-id>: { <param>: value } }`, overriding defaults and pack.yaml. */
   readonly params?: string | undefined;
+  /** Let a pack's files be symbolic links out of it, and its tests name snapshots outside it. */
+  readonly allowOutsidePack?: boolean;
 }
 
 async function readParamsFile(file: string, diagnostics: Diagnostic[]): Promise<ParamOverrides> {
@@ -104,7 +110,16 @@ function unknownRules(overrides: ParamOverrides, ids: ReadonlySet<string>, where
   });
 }
 
-async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: ParamOverrides, seen: Set<string>): Promise<RulePack> {
+interface PackLoad {
+  readonly diagnostics: Diagnostic[];
+  readonly fileOverrides: ParamOverrides;
+  /** Rule ids met so far, over every pack. */
+  readonly seen: Set<string>;
+  readonly allowOutside: boolean;
+}
+
+async function loadPack(path: string, load: PackLoad): Promise<RulePack> {
+  const { diagnostics, fileOverrides, seen } = load;
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new TrailguardError(
       {
@@ -116,7 +131,8 @@ async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: 
     );
   });
   const folder = info.isDirectory() ? path : dirname(path);
-  const meta = await packMetadata(folder, diagnostics);
+  const bounds = await packBounds(folder, load.allowOutside);
+  const meta = await packMetadata(folder, bounds, diagnostics);
   const files = info.isDirectory() ? ordered((await readdir(path)).filter(isRuleFile), meta.order).map((f) => join(path, f)) : [path];
   const source = path === BUILTIN_PACK_DIR ? 'built-in' : path;
   const name = meta.name ?? basename(folder);
@@ -125,6 +141,12 @@ async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: 
   const sources = new Map<string, YamlSource>();
   for (const file of files) {
     const shown = displayName(file);
+    // A rule file given by the user is read as given; the files found in a pack folder must be the pack's own.
+    const outside = info.isDirectory() ? await outsidePack(bounds, file, 'rule file') : undefined;
+    if (outside !== undefined) {
+      diagnostics.push({ ...outside, file: shown });
+      continue;
+    }
     const { text } = await readTextFile(file, 'rule file');
     const parsed = parseYaml(shown, text);
     diagnostics.push(...parsed.diagnostics);
@@ -148,7 +170,7 @@ async function loadPack(path: string, diagnostics: Diagnostic[], fileOverrides: 
     if (compiled.rule === undefined) throw new TrailguardError(compiled.diagnostics);
     return compiled.rule;
   };
-  return { name, version: meta.version ?? 'unversioned', source, rules, folder, ruleIds: packIds, withParams };
+  return { name, version: meta.version ?? 'unversioned', source, rules, folder, bounds, ruleIds: packIds, withParams };
 }
 
 /** Rule files in the order pack.yaml lists their ids, then the rest by name. */
@@ -161,13 +183,13 @@ function ordered(files: readonly string[], order: readonly string[]): string[] {
 }
 
 interface PackMetadata {
-  name?: string;
-  version?: string;
-  order: readonly string[];
-  params: ParamOverrides;
+  readonly name?: string;
+  readonly version?: string;
+  readonly order: readonly string[];
+  readonly params: ParamOverrides;
 }
 
-async function packMetadata(folder: string, diagnostics: Diagnostic[]): Promise<PackMetadata> {
+async function packMetadata(folder: string, bounds: PackBounds, diagnostics: Diagnostic[]): Promise<PackMetadata> {
   const file = join(folder, 'pack.yaml');
   const exists = await stat(file).then(
     () => true,
@@ -175,23 +197,32 @@ async function packMetadata(folder: string, diagnostics: Diagnostic[]): Promise<
   );
   if (!exists) return { order: [], params: new Map() };
   const shown = displayName(file);
+  const outside = await outsidePack(bounds, file, 'pack file');
+  if (outside !== undefined) {
+    diagnostics.push({ ...outside, file: shown });
+    return { order: [], params: new Map() };
+  }
   const parsed = parseYaml(shown, (await readTextFile(file, 'pack file')).text);
   diagnostics.push(...parsed.diagnostics);
-  const data = parsed.source?.data;
-  if (parsed.source === undefined || !isObject(data)) return { order: [], params: new Map() };
-  const out: PackMetadata = {
+  if (parsed.source === undefined) return { order: [], params: new Map() };
+  const source = parsed.source;
+  packSchema ??= loadSchemaValidator('pack-v1.schema.json');
+  const problems = packSchema.validate(source.data);
+  diagnostics.push(...problems.map((p) => source.problem('rule-schema', p.pointer, `pack.yaml: ${p.message}`, p.atKey)));
+  const data = source.data;
+  if (!isObject(data)) return { order: [], params: new Map() };
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const name = text(data.name);
+  const version = text(data.version);
+  return {
+    ...(name === undefined ? {} : { name }),
+    ...(version === undefined ? {} : { version }),
     order: Array.isArray(data.rules) ? data.rules.map(String) : [],
-    params: readOverrides(parsed.source, data.params, '/params', diagnostics),
+    params: readOverrides(source, data.params, '/params', diagnostics),
   };
-  for (const key of ['name', 'version'] as const) {
-    if (typeof data[key] === 'string') out[key] = data[key] as string;
-    else
-      diagnostics.push(
-        parsed.source.problem('rule-schema', data[key] === undefined ? '' : `/${key}`, `pack.yaml must give ${key} as a string`),
-      );
-  }
-  return out;
 }
+
+let packSchema: SchemaValidator | undefined;
 
 function duplicateIds(rules: readonly CompiledRule[]): Diagnostic[] {
   return [...groupBy(rules, (rule) => rule.info.id).values()]

@@ -1,11 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { combineErrors, type Diagnostic, TrailguardError } from '../errors.js';
+import { combineErrors, type Diagnostic, quote, TrailguardError } from '../errors.js';
 import { evaluateRule } from '../evaluate/evaluate-rule.js';
 import type { AssertionEvidence, Finding, Status } from '../model.js';
 import { readTextFile } from '../read-input.js';
 import type { CompiledRule } from '../rules/compiled-rule.js';
 import { displayName, loadRulePacks, type RulePack } from '../rules/load-rules.js';
+import { namedOutsidePack, outsidePack, type PackBounds } from '../rules/pack-bounds.js';
 import type { ParamOverride, ParamOverrides } from '../rules/params.js';
 import { isObject } from '../rules/rule-compiler.js';
 import { parseYaml, type YamlSource } from '../rules/yaml-source.js';
@@ -67,8 +68,8 @@ let testsSchema: SchemaValidator | undefined;
  * Loads the rule packs and the tests beside their rules, runs every test and measures what the tests exercised.
  * Bad rules or test files are thrown together, located, before anything runs.
  */
-export async function runRuleTests(paths: readonly string[]): Promise<TestRun> {
-  const packs = await loadRulePacks(paths);
+export async function runRuleTests(paths: readonly string[], options: { allowOutsidePack?: boolean } = {}): Promise<TestRun> {
+  const packs = await loadRulePacks(paths, options);
   const loaded = await Promise.allSettled(packs.map((pack) => loadPackTests(pack)));
   const failure = combineErrors(loaded.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
   if (failure !== undefined) throw failure;
@@ -113,8 +114,13 @@ export async function loadPackTests(pack: RulePack): Promise<RuleTest[]> {
       });
       continue;
     }
+    const outside = await outsidePack(pack.bounds, join(pack.folder, name), 'rule tests file');
+    if (outside !== undefined) {
+      diagnostics.push({ ...outside, file });
+      continue;
+    }
     try {
-      const read = await readTestsFile(file, ruleId, diagnostics);
+      const read = await readTestsFile(file, ruleId, pack.bounds, diagnostics);
       tests.push(...read);
       // A test's parameter values are checked against the rule now, not when the test runs.
       if (pack.rules.some((r) => r.info.id === ruleId)) {
@@ -136,7 +142,7 @@ export async function loadPackTests(pack: RulePack): Promise<RuleTest[]> {
   return tests;
 }
 
-async function readTestsFile(file: string, ruleId: string, diagnostics: Diagnostic[]): Promise<RuleTest[]> {
+async function readTestsFile(file: string, ruleId: string, bounds: PackBounds, diagnostics: Diagnostic[]): Promise<RuleTest[]> {
   const parsed = parseYaml(file, (await readTextFile(file, 'rule tests file')).text);
   diagnostics.push(...parsed.diagnostics);
   const source = parsed.source;
@@ -153,7 +159,7 @@ async function readTestsFile(file: string, ruleId: string, diagnostics: Diagnost
     const snapshots: LoadedSnapshot[] = [];
     for (const input of inputs) {
       try {
-        snapshots.push(await loadInput(source, input.value, input.pointer));
+        snapshots.push(await loadInput(source, input.value, input.pointer, bounds));
       } catch (error) {
         if (!(error instanceof TrailguardError)) throw error;
         diagnostics.push(...error.diagnostics);
@@ -191,9 +197,14 @@ function inputsOf(
 }
 
 /** A snapshot file (relative to the tests file) or an inline fragment, completed into a whole snapshot. */
-async function loadInput(source: YamlSource, value: unknown, pointer: string): Promise<LoadedSnapshot> {
+async function loadInput(source: YamlSource, value: unknown, pointer: string, bounds: PackBounds): Promise<LoadedSnapshot> {
   if (typeof value === 'string') {
-    const path = displayName(resolve(dirname(source.file), value));
+    const named = namedOutsidePack(bounds, value);
+    if (named !== undefined) throw new TrailguardError(source.problem('outside-pack', pointer, `snapshot ${quote(value)} ${named}`));
+    const absolute = resolve(dirname(source.file), value);
+    const outside = await outsidePack(bounds, absolute, `snapshot ${quote(value)}`);
+    if (outside !== undefined) throw new TrailguardError(source.problem('outside-pack', pointer, outside.message));
+    const path = displayName(absolute);
     return loadSnapshot(path).catch((error: unknown) => {
       // A file that cannot be read is reported where the test names it; problems inside it, where they are.
       if (!(error instanceof TrailguardError) || error.diagnostics.some((d) => d.line !== undefined)) throw error;

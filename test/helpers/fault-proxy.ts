@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 
 /** What the proxy does to a matching call instead of forwarding it. */
-export type FaultKind = 'throttle' | '500' | '503' | 'drop' | 'hang';
+export type FaultKind = 'throttle' | '500' | '503' | 'drop' | 'hang' | 'answer' | 'trickle';
 
 export interface Fault {
   /** The API operation (`GetKeyPolicy`, `DescribeTrails`…). */
@@ -12,6 +12,12 @@ export interface Fault {
   readonly kind: FaultKind;
   /** How many matching calls get the fault before calls go through (Infinity: all of them). */
   readonly times: number;
+  /**
+   * For `answer` and `trickle`: the body of a 200 answer sent instead of AWS's — a JSON value (sent as the JSON
+   * protocols send it) or raw text (for the query protocols' XML). `trickle` sends it a byte every quarter second,
+   * so the connection is never idle long enough for a request timeout to notice.
+   */
+  readonly body?: unknown;
 }
 
 export interface FaultProxy {
@@ -46,7 +52,7 @@ export async function startFaultProxy(upstream: string, faults: readonly Fault[]
     const fault = remaining.find((f) => f.operation === operation && (f.region === undefined || f.region === region) && f.left > 0);
     if (fault !== undefined) {
       fault.left--;
-      inject(fault.kind, req, res, hung);
+      inject(fault, req, res, hung);
       return;
     }
     const forwarded = httpRequest(
@@ -78,7 +84,8 @@ export async function startFaultProxy(upstream: string, faults: readonly Fault[]
   };
 }
 
-function inject(kind: FaultKind, req: IncomingMessage, res: ServerResponse, hung: Set<ServerResponse>): void {
+function inject(fault: Fault, req: IncomingMessage, res: ServerResponse, hung: Set<ServerResponse>): void {
+  const kind = fault.kind;
   const json = (status: number, type: string, message: string) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'fault-proxy' });
     res.end(JSON.stringify({ __type: type, message }));
@@ -99,6 +106,31 @@ function inject(kind: FaultKind, req: IncomingMessage, res: ServerResponse, hung
     case 'hang':
       hung.add(res);
       return;
+    case 'answer':
+    case 'trickle': {
+      const raw = typeof fault.body === 'string';
+      const text = raw ? (fault.body as string) : JSON.stringify(fault.body);
+      res.writeHead(200, {
+        'content-type': raw ? 'text/xml' : 'application/x-amz-json-1.1',
+        'x-amzn-requestid': 'fault-proxy',
+        ...(kind === 'answer' ? { 'content-length': Buffer.byteLength(text) } : {}),
+      });
+      if (kind === 'answer') {
+        res.end(text);
+        return;
+      }
+      hung.add(res);
+      let at = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || at >= text.length) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        res.write(text[at++]);
+      }, 250);
+      return;
+    }
   }
 }
 
