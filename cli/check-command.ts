@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { TrailguardError } from '../engine/errors.js';
+import { TrailguardError, terminalSafe } from '../engine/errors.js';
 import { SEVERITIES, type Severity } from '../engine/model.js';
 import { prepareCheck } from '../engine/run-check.js';
 import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
@@ -67,7 +67,9 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     // Expired and unused waivers are worth a reviewer's attention: one warning line each.
     for (const w of tail.waivers ?? []) {
       if (w.state !== 'applied')
-        process.stderr.write(`${w.at} warning: the waiver of ${w.rule} for ${w.resource} is ${w.state}: ${w.note} [waiver-${w.state}]\n`);
+        process.stderr.write(
+          `${terminalSafe(`${w.at} warning: the waiver of ${w.rule} for ${w.resource} is ${w.state}: ${w.note} [waiver-${w.state}]`)}\n`,
+        );
     }
     process.stderr.write(`${describeSummary(result, check.head, args.out, tail.waivers)}\n`);
   }

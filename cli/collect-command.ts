@@ -3,7 +3,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { AccountResult, CollectedSnapshot, ProgressEvent } from '../collectors/index.js';
-import { formatDiagnostic, TrailguardError } from '../engine/errors.js';
+import { formatDiagnostic, TrailguardError, terminalSafe } from '../engine/errors.js';
 import { TOOL_VERSION } from '../engine/run-check.js';
 import { terminal } from './terminal.js';
 import { prepareOutput, writeOutput } from './write-output.js';
@@ -73,7 +73,8 @@ export async function runCollect(args: CollectArgs): Promise<number> {
   const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
   const base = fromNodeProviderChain(args.profile === undefined ? {} : { profile: args.profile });
   const say = (line: string) => {
-    if (!args.quiet) process.stderr.write(`${line}\n`);
+    // Lines quote AWS's own messages and ARNs: nothing in them may act on the terminal.
+    if (!args.quiet) process.stderr.write(`${terminalSafe(line)}\n`);
   };
   const progress = args.quiet || !terminal.stderrIsTTY ? undefined : progressPrinter();
   const options = {
@@ -177,28 +178,27 @@ function report(snapshot: CollectedSnapshot, out: string | undefined, say: (line
 function progressPrinter(): (event: ProgressEvent) => void {
   let regions = 0;
   let done = 0;
+  const write = (text: string) => process.stderr.write(`${terminalSafe(text.slice(0, -1))}\n`);
   return (event) => {
     switch (event.kind) {
       case 'identity':
-        process.stderr.write(`trailguard: account ${event.account} as ${event.callerArn}\n`);
+        write(`trailguard: account ${event.account} as ${event.callerArn}\n`);
         break;
       case 'regions':
         regions = event.regions.length;
-        process.stderr.write(`trailguard: scanning ${regions} Region${regions === 1 ? '' : 's'}\n`);
+        write(`trailguard: scanning ${regions} Region${regions === 1 ? '' : 's'}\n`);
         break;
       case 'region':
         done++;
-        process.stderr.write(
+        write(
           `  [${done}/${regions}] ${event.region}: ${event.failed ? 'DescribeTrails failed' : `${event.trails} trail${event.trails === 1 ? '' : 's'} listed`}\n`,
         );
         break;
       case 'keys':
-        process.stderr.write(
-          `trailguard: reading the KMS keys the trails name (${event.references} reference${event.references === 1 ? '' : 's'})\n`,
-        );
+        write(`trailguard: reading the KMS keys the trails name (${event.references} reference${event.references === 1 ? '' : 's'})\n`);
         break;
       case 'key':
-        process.stderr.write(`  ${event.arn}${event.failed ? ' (not fully readable)' : ''}\n`);
+        write(`  ${event.arn}${event.failed ? ' (not fully readable)' : ''}\n`);
         break;
     }
   };

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { TrailguardError } from '../engine/errors.js';
 import { type Explanation, explain, type StepTrace } from '../engine/explain.js';
 import type { RequestTrace } from '../engine/iam/check-policy.js';
+import { jsonSafe, terminalSafeLines } from '../engine/safe-text.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { prepareOutput, writeOutput } from './write-output.js';
 
@@ -41,7 +42,7 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
     rule: args.rule,
     resource: args.resource,
   });
-  const text = args.format === 'json' ? jsonText(explanation) : explainText(explanation);
+  const text = args.format === 'json' ? jsonSafe(jsonText(explanation)) : terminalSafeLines(explainText(explanation));
   await writeOutput([text], target);
   return 0;
 }

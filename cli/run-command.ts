@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import yargs from 'yargs';
-import { type Diagnostic, formatDiagnostic, TrailguardError } from '../engine/errors.js';
+import { type Diagnostic, formatDiagnostic, TrailguardError, terminalSafe } from '../engine/errors.js';
 import { TOOL_VERSION } from '../engine/run-check.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
@@ -97,7 +97,9 @@ function report(error: unknown, verbose: boolean): number {
     return EXIT_BAD_INPUT;
   }
   const e = error as Error;
-  process.stderr.write(`trailguard: internal error: ${e?.message ?? String(error)} (run with --verbose for details; please report it)\n`);
+  process.stderr.write(
+    `${terminalSafe(`trailguard: internal error: ${e?.message ?? String(error)} (run with --verbose for details; please report it)`)}\n`,
+  );
   if (verbose)
     process.stderr.write(`${e?.stack ?? ''}\n${e?.cause instanceof Error ? `caused by: ${e.cause.stack ?? e.cause.message}\n` : ''}`);
   return EXIT_BAD_INPUT;

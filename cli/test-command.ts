@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { BUILTIN_PACK_DIR } from '../engine/rules/load-rules.js';
+import { terminalSafeLines } from '../engine/safe-text.js';
 import { runRuleTests } from '../engine/testing/rule-tests.js';
 import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 
@@ -53,6 +54,6 @@ export async function runTest(args: TestArgs): Promise<number> {
     lines.push(`${args.requireCoverage ? 'FAIL ' : ''}coverage ${c.ruleId}: ${gave}; ${c.gaps.join('; ')}`);
   }
   lines.push(`${passed} passed, ${failed} failed`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${terminalSafeLines(lines.join('\n'))}\n`);
   return failed > 0 ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { combineErrors } from '../engine/errors.js';
 import { BUILTIN_PACK_DIR, loadRulePacksChecked } from '../engine/rules/load-rules.js';
+import { terminalSafeLines } from '../engine/safe-text.js';
 import { loadPackTests } from '../engine/testing/rule-tests.js';
 import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 
@@ -39,6 +40,6 @@ export async function runValidate(args: ValidateArgs): Promise<number> {
     const rules = `${pack.rules.length} rule${pack.rules.length === 1 ? '' : 's'}`;
     return `ok: ${pack.name} ${pack.version} (${pack.source}): ${rules}, ${count} test${count === 1 ? '' : 's'}`;
   });
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${terminalSafeLines(lines.join('\n'))}\n`);
   return 0;
 }

@@ -1,3 +1,7 @@
+import { terminalSafe } from './safe-text.js';
+
+export { quote, terminalSafe } from './safe-text.js';
+
 /** What kind of bad input or failure a diagnostic reports. */
 export type ErrorCode =
   | 'file-not-found'
@@ -83,34 +87,6 @@ export function combineErrors(errors: readonly unknown[], extra: readonly Diagno
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.file === undefined ? '' : d.line === undefined ? `${d.file}: ` : `${d.file}:${d.line}:${d.column ?? 1} `;
   return terminalSafe(`${where}${d.message} [${d.code}]`);
-}
-
-/**
- * Control characters (C0 including line breaks, DEL, C1), Unicode line separators and bidirectional overrides
- * written as `\uXXXX`: text from a snapshot or a rule file can carry ANSI/OSC escape sequences that would
- * recolour, retitle or rewrite the terminal (or a CI log) that shows it.
- */
-export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** As {@link terminalSafe}, keeping line breaks and tabs: for multi-line output such as explain and CSV. */
-export function terminalSafeLines(text: string): string {
-  return text.replace(UNSAFE_KEEPING_LINES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being escaped
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being escaped
-const UNSAFE_KEEPING_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * A short excerpt of untrusted text for a message: quoted, escaped, and cut to `max` characters, so a diagnostic
- * never prints more than a few characters of content that failed to parse (it may be a secret read by mistake).
- */
-export function quote(text: string, max = 40): string {
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return terminalSafe(JSON.stringify(cut));
 }
 
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {

@@ -1,6 +1,7 @@
 import { TrailguardError } from './errors.js';
 import { groupBy } from './group-by.js';
 import type { Finding, Status } from './model.js';
+import { PatternIndex } from './pattern-index.js';
 import { readTextFile } from './read-input.js';
 import { parseYaml } from './rules/yaml-source.js';
 import { loadSchemaValidator, type SchemaValidator } from './schema-validation.js';
@@ -67,8 +68,8 @@ interface Active {
  */
 export class WaiverSet {
   private readonly waivers: Active[];
-  /** The waivers of each rule, so a finding is compared only with its own rule's. */
-  private readonly byRule: Map<string, Active[]>;
+  /** The waivers of each rule, indexed so a finding is compared only with those that may match it. */
+  private readonly byRule: Map<string, PatternIndex<Active>>;
 
   constructor(
     waivers: readonly Waiver[],
@@ -83,12 +84,17 @@ export class WaiverSet {
       count: 0,
       matchedOther: 0,
     }));
-    this.byRule = groupBy(this.waivers, (active) => active.waiver.rule);
+    this.byRule = new Map(
+      [...groupBy(this.waivers, (active) => active.waiver.rule)].map(([rule, list]) => [
+        rule,
+        new PatternIndex(list, (a) => a.waiver.resource),
+      ]),
+    );
   }
 
   apply(finding: Finding): Finding {
     let expired: Active | undefined;
-    for (const active of this.byRule.get(finding.ruleId) ?? []) {
+    for (const active of this.byRule.get(finding.ruleId)?.candidates(finding.resource.id) ?? []) {
       if (!active.matches(finding.resource.id)) continue;
       if (!WAIVABLE.has(finding.status)) {
         active.matchedOther++;

@@ -10,7 +10,7 @@ export function evaluateAssertion(assertion: CompiledAssertion, state: Evaluatio
   const read = readTarget(state, assertion.target);
   if (!read.ok) return { path, op, status: 'unknown', reason: read.reason };
   const values = read.values;
-  const outcome =
+  const judge = (): OperatorResult =>
     assertion.test.kind === 'matches'
       ? assertion.test.test(values, state.scope)
       : quantify(
@@ -19,6 +19,7 @@ export function evaluateAssertion(assertion: CompiledAssertion, state: Evaluatio
             (assertion.test as { test: (value: unknown, scope: EvaluationState['scope']) => OperatorResult }).test(v, state.scope),
           ),
         );
+  const outcome = read.shared === true && assertion.resourceFree ? sharedOutcome(assertion, values, judge) : judge();
   const observed = quotable(values);
   const evidence: { -readonly [K in keyof AssertionEvidence]: AssertionEvidence[K] } = {
     path,
@@ -29,6 +30,26 @@ export function evaluateAssertion(assertion: CompiledAssertion, state: Evaluatio
   if (observed !== undefined) evidence.observed = observed;
   if (outcome.details !== undefined) evidence.details = outcome.details;
   return evidence;
+}
+
+/**
+ * Verdicts on values every resource shares (`snapshot..*` read by each trail), by value list, then assertion: a
+ * regex over every value of the snapshot runs once per snapshot, not once per trail. Entries go with the lists.
+ */
+const sharedOutcomes = new WeakMap<readonly unknown[], Map<CompiledAssertion, OperatorResult>>();
+
+function sharedOutcome(assertion: CompiledAssertion, values: readonly unknown[], judge: () => OperatorResult): OperatorResult {
+  let outcomes = sharedOutcomes.get(values);
+  if (outcomes === undefined) {
+    outcomes = new Map();
+    sharedOutcomes.set(values, outcomes);
+  }
+  let outcome = outcomes.get(assertion);
+  if (outcome === undefined) {
+    outcome = judge();
+    outcomes.set(assertion, outcome);
+  }
+  return outcome;
 }
 
 function quantify(quantifier: Quantifier, results: readonly OperatorResult[]): OperatorResult {

@@ -71,7 +71,15 @@ export interface PolicyEvidence {
   readonly request?: EvaluatedRequest;
   /** Condition keys the policy reads whose values no snapshot records, and what each value would decide. */
   readonly unrecorded?: readonly UnrecordedKey[];
+  /**
+   * How many entries each list above left out: a list holds at most {@link LISTED}, so the evidence of a finding
+   * stays small whatever the policy (10,000 empty statements would otherwise put 40,000 problems in every finding).
+   */
+  readonly omitted?: Readonly<Record<string, number>>;
 }
+
+/** The most entries one evidence list holds; the rest are counted in `omitted`. */
+export const LISTED = 10;
 
 /** A request spec with its caller described in words. */
 export type EvaluatedRequest = Omit<RequestSpec, 'principal' | 'unknown' | 'origins' | 'standard'> & { readonly caller: string };
@@ -105,9 +113,34 @@ export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResu
   const outcome = judge(policy, check);
   // Statements skipped as invalid are named whatever the verdict: a pass may rest on AWS reading them the same way.
   const invalid = problems(policy);
-  return invalid.policyProblems === undefined || outcome.evidence.policyProblems !== undefined
-    ? outcome
-    : { ...outcome, evidence: { ...outcome.evidence, ...invalid } };
+  const evidence =
+    invalid.policyProblems === undefined || outcome.evidence.policyProblems !== undefined
+      ? outcome.evidence
+      : { ...outcome.evidence, ...invalid };
+  return { status: outcome.status, reason: outcome.reason, evidence: bounded(evidence) };
+}
+
+/** The evidence with each list cut to {@link LISTED} entries and the rest counted. */
+function bounded(evidence: PolicyEvidence): PolicyEvidence {
+  const omitted: Record<string, number> = {};
+  const cut = <T>(name: string, list: readonly T[] | undefined): { [name: string]: readonly T[] } => {
+    if (list === undefined) return {};
+    if (list.length > LISTED) omitted[name] = list.length - LISTED;
+    return { [name]: list.length > LISTED ? list.slice(0, LISTED) : list };
+  };
+  const probes = evidence.probes?.map((probe) => {
+    if ((probe.allowedBy?.length ?? 0) <= LISTED) return probe;
+    omitted[`probes.${probe.name}.allowedBy`] = (probe.allowedBy?.length ?? 0) - LISTED;
+    return { ...probe, allowedBy: probe.allowedBy?.slice(0, LISTED) ?? [] };
+  });
+  const lists = {
+    ...cut('allowedBy', evidence.allowedBy),
+    ...cut('deniedBy', evidence.deniedBy),
+    ...cut('policyProblems', evidence.policyProblems),
+    ...cut('unrecorded', evidence.unrecorded),
+  };
+  if (Object.keys(omitted).length === 0) return evidence;
+  return { ...evidence, ...lists, ...(probes === undefined ? {} : { probes }), omitted };
 }
 
 function judge(policy: Policy, check: PolicyCheck): PolicyCheckResult {

@@ -165,5 +165,10 @@ export function label(ref: StatementRef): string {
 const labelCache = new WeakMap<StatementRef, string>();
 
 export function labels(refs: readonly StatementRef[]): string {
-  return refs.map(label).join(', ');
+  // A policy of thousands of identical statements must not make a message of thousands of names.
+  const named = refs.slice(0, NAMED).map(label).join(', ');
+  return refs.length > NAMED ? `${named} and ${refs.length - NAMED} more` : named;
 }
+
+/** How many statements a message names before it counts the rest. */
+const NAMED = 3;

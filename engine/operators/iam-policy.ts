@@ -29,6 +29,7 @@ export class OperatorOptionsError extends Error {}
 export const iamPolicy: ValueOperator = {
   name: 'iam-policy',
   kind: 'value',
+  readsScope: true,
   summary: 'evaluates the policy document against `request`; `expect` allowed (default), not-allowed or denied; `confined` probes',
   options: {
     properties: {

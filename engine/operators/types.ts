@@ -26,6 +26,11 @@ interface Common {
   readonly summary: string;
   /** JSON Schema of the assertion properties this operator takes besides path, op, quantifier, count, message. */
   readonly options: { readonly properties: Readonly<Record<string, object>>; readonly required?: readonly string[] };
+  /**
+   * The operator reads the resource's scope beyond the templates in its options (the IAM policy operator builds
+   * requests from it): its result on a value can differ from one resource to the next.
+   */
+  readonly readsScope?: true;
 }
 
 /** Tests each value the path selects; the assertion's quantifier combines the results. */

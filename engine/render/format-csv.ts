@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Finding } from '../model.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
+import { terminalSafeLines } from '../safe-text.js';
 import { evidenceItems, evidenceLine, type Formatter } from './formatter.js';
 
 const COLUMNS = [
@@ -36,7 +37,7 @@ export const csvFormatter: Formatter = {
     const rules = new Map(results.head.rules.map((r) => [r.id, r]));
     yield stringify([[...COLUMNS]]);
     for (const f of results.findings) {
-      yield stringify([row(f, rules.get(f.ruleId), results.head.generatedAt).map(neutralise)]);
+      yield terminalSafeLines(stringify([row(f, rules.get(f.ruleId), results.head.generatedAt).map(neutralise)]));
     }
   },
 };

@@ -1,3 +1,4 @@
+import { jsonSafe } from '../safe-text.js';
 import type { Formatter } from './formatter.js';
 
 /**
@@ -10,23 +11,23 @@ export const jsonFormatter: Formatter = {
   extension: 'json',
   description: 'the versioned results document (the default)',
   *format(results) {
-    const opening = JSON.stringify(results.head, null, 2);
+    const opening = jsonSafe(JSON.stringify(results.head, null, 2));
     yield `${opening.slice(0, -2)},\n  "findings": [`;
     let first = true;
     for (const finding of results.findings) {
-      yield `${first ? '\n    ' : ',\n    '}${JSON.stringify(finding)}`;
+      yield `${first ? '\n    ' : ',\n    '}${jsonSafe(JSON.stringify(finding))}`;
       first = false;
     }
     const { documents, waivers, summary } = results.tail();
     yield `${first ? '' : '\n  '}],\n  "documents": {`;
     let firstDocument = true;
     for (const [id, document] of Object.entries(documents)) {
-      yield `${firstDocument ? '\n    ' : ',\n    '}${JSON.stringify(id)}: ${JSON.stringify(document)}`;
+      yield `${firstDocument ? '\n    ' : ',\n    '}${jsonSafe(JSON.stringify(id))}: ${jsonSafe(JSON.stringify(document))}`;
       firstDocument = false;
     }
     yield `${firstDocument ? '' : '\n  '}},`;
     if (waivers !== undefined)
-      yield `\n  "waivers": [${waivers.map((w) => `\n    ${JSON.stringify(w)}`).join(',')}${waivers.length === 0 ? '' : '\n  '}],`;
+      yield `\n  "waivers": [${waivers.map((w) => `\n    ${jsonSafe(JSON.stringify(w))}`).join(',')}${waivers.length === 0 ? '' : '\n  '}],`;
     yield `\n  "summary": ${JSON.stringify(summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
   },
 };

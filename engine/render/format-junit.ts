@@ -1,6 +1,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { groupBy } from '../group-by.js';
 import type { Finding } from '../model.js';
+import { xmlSafe } from '../safe-text.js';
 import { evidenceItems, evidenceLine, type Formatter } from './formatter.js';
 
 /**
@@ -43,7 +44,7 @@ export const junitFormatter: Formatter = {
       },
     };
     const builder = new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true, processEntities: true });
-    yield `${builder.build(document)}\n`;
+    yield `${xmlSafe(builder.build(document))}\n`;
   },
 };
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding, Severity, Status } from '../model.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
+import { jsonSafe } from '../safe-text.js';
 import type { Formatter } from './formatter.js';
 
 const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {
@@ -52,7 +53,7 @@ export const sarifFormatter: Formatter = {
         },
       ],
     };
-    yield `${JSON.stringify(log, null, 2)}\n`;
+    yield `${jsonSafe(JSON.stringify(log, null, 2))}\n`;
   },
 };
 

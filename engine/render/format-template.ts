@@ -1,4 +1,5 @@
 import { TrailguardError } from '../errors.js';
+import { terminalSafeLines } from '../safe-text.js';
 import type { Formatter } from './formatter.js';
 import { builtInTemplate, compileTemplate, HELPERS, type ParseErrorHash, precompileTemplate } from './handlebars-env.js';
 import { reportContext } from './report-model.js';
@@ -20,7 +21,8 @@ function templateFormatter(name: string, extension: string, file: string, descri
       } catch (error) {
         throw user === undefined ? error : templateError(error, user.file);
       }
-      yield text.endsWith('\n') || text === '' ? text : `${text}\n`;
+      const safe = terminalSafeLines(text);
+      yield safe.endsWith('\n') || safe === '' ? safe : `${safe}\n`;
     },
   };
 }

@@ -63,14 +63,17 @@ export function compileAssertion(
   const target = compiler.target(raw.path, `${pointer}/path`, known);
   const message = typeof raw.message === 'string' ? compiler.template(raw.message, `${pointer}/message`, withVerdict(known)) : undefined;
   if (compiler.diagnostics.length > before || target === undefined) return undefined;
-  const context = compileContext(compiler, pointer, new Set([...known, 'principal']));
+  let templated = false;
+  const context = compileContext(compiler, pointer, new Set([...known, 'principal']), () => {
+    templated = true;
+  });
   try {
     const quantifier: Quantifier = isObject(raw.count) ? (raw.count as Quantifier) : ((raw.quantifier as Quantifier | undefined) ?? 'all');
     const test =
       op.kind === 'value'
         ? { kind: 'value' as const, test: op.compile(raw, context) }
         : { kind: 'matches' as const, test: op.compile(raw, context) };
-    return { target, op: op.name, quantifier, test, message };
+    return { target, op: op.name, quantifier, test, message, resourceFree: !templated && op.readsScope !== true };
   } catch (error) {
     if (error instanceof OperatorOptionsError || error instanceof TemplateSyntaxError) {
       compiler.error('operator-options', pointer, `${error.message} (operator ${op.name})`);
@@ -83,8 +86,11 @@ export function compileAssertion(
   }
 }
 
-function compileContext(compiler: RuleCompiler, pointer: string, known: ReadonlySet<string>): CompileContext {
-  const template = (text: string) => compiler.template(text, pointer, known);
+function compileContext(compiler: RuleCompiler, pointer: string, known: ReadonlySet<string>, onTemplate: () => void): CompileContext {
+  const template = (text: string) => {
+    if (isTemplate(text)) onTemplate();
+    return compiler.template(text, pointer, known);
+  };
   const value = (option: unknown): ((scope: Readonly<Record<string, unknown>>) => unknown) => {
     if (typeof option === 'string' && isTemplate(option)) {
       const t = template(option);

@@ -32,6 +32,11 @@ export interface CompiledAssertion {
   readonly quantifier: Quantifier;
   readonly test: CompiledTest;
   readonly message: Template | undefined;
+  /**
+   * The operator's verdict on given values is the same for every resource (no template in its options, no scope
+   * read): on a document many resources share it is computed once.
+   */
+  readonly resourceFree: boolean;
 }
 
 export type BindingOutcome =

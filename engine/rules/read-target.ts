@@ -1,6 +1,12 @@
 import type { EvaluationState, Target } from './compiled-rule.js';
 
-export type TargetRead = { readonly ok: true; readonly values: unknown[] } | { readonly ok: false; readonly reason: string };
+export type TargetRead =
+  | {
+      readonly ok: true;
+      readonly values: unknown[] /** The same array for every resource reading this document. */;
+      readonly shared?: true;
+    }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * Searching queries (`..`, `*`, slices) on documents that many resources share — the snapshot, a looked-up key —
@@ -27,5 +33,5 @@ export function readTarget(state: EvaluationState, target: Target): TargetRead {
     values = target.path.query(root);
     queries.set(target.path.source, values);
   }
-  return { ok: true, values };
+  return { ok: true, values, shared: true };
 }

@@ -174,6 +174,36 @@ describe('documents built to exhaust the parser or the evaluator', () => {
     );
   });
 
+  it('a tiny policy of 10,000 empty statements, or of hundreds of granting ones, gives small evidence per finding', async () => {
+    const grant = '{"Sid":"ct","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"kms:*","Resource":"*"}';
+    const policy = (statements: string) => `{"Version":"2012-10-17","Statement":[${grant},${statements}]}`;
+    const trails = Array.from({ length: 20 }, (_, i) => plainTrail(`,"KmsKeyId":"${KEY}"`).replaceAll('trail/t', `trail/t${i}`));
+    const empty = file(
+      'small/empty.json',
+      snapshotText(trails.join(','), `{"${KEY}":{"metadata":null,"error":null,"policy":${policy(Array(10_000).fill('{}').join(','))}}}`),
+    );
+    const run = await cli(['check', empty]);
+    expect(run.code).toBe(1);
+    // 76 KB of input gave 2.17 GB of results before: 40,000 problems were copied into every finding.
+    expect(run.stdout.length).toBeLessThan(250_000);
+    const results = JSON.parse(run.stdout) as {
+      findings: { ruleId: string; evidence: { assertions?: { details?: Record<string, unknown> }[] } }[];
+    };
+    const details = results.findings.find((f) => f.ruleId === 'cloudtrail-key-policy-describe-key')?.evidence.assertions?.[0]?.details;
+    expect(details?.policyProblems).toHaveLength(10);
+    expect(details?.omitted).toEqual({ policyProblems: 39_990 });
+
+    const copies = Array.from({ length: 200 }, (_, i) => grant.replace('"ct"', `"c${i}"`)).join(',');
+    const many = file(
+      'small/many.json',
+      snapshotText(trails[0] as string, `{"${KEY}":{"metadata":null,"error":null,"policy":${policy(copies)}}}`),
+    );
+    const manyRun = await cli(['check', many, '--format', 'csv']);
+    const line = manyRun.stdout.split('\n').find((l) => l.startsWith('fail,high,cloudtrail-key-policy-generate-data-key')) ?? '';
+    expect(line).toContain('by Statement[0] (Sid ""ct""), Statement[1] (Sid ""c0""), Statement[2] (Sid ""c1"") and 198 more,');
+    expect(line.length).toBeLessThan(4000);
+  });
+
   it('a key policy or a rule file nested thousands of levels deep is refused, not a crash', async () => {
     const policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Sid":${'['.repeat(10_000)}${']'.repeat(10_000)}}]}`;
     const snapshot = file(

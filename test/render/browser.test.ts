@@ -29,7 +29,7 @@ interface Summary {
 /** Writes the HTML report and the JSON results of the same snapshots; returns the report's path and the summary. */
 async function report(dir: string, name: string, snapshots: readonly string[]): Promise<{ html: string; summary: Summary }> {
   const html = join(dir, `${name}.html`);
-  const json = join(dir, `${name}.json`);
+  const json = join(dir, `${name}.results.json`);
   await cli(['check', ...snapshots, '--format', 'json', '--out', json, '--quiet']);
   const render = await cli(['render', json, '--format', 'html', '--out', html]);
   expect(render.stderr).toBe('');
