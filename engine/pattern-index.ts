@@ -25,11 +25,15 @@ export class PatternIndex<T> {
     for (const list of fields) for (const field of new Set(list)) frequency.set(field, (frequency.get(field) ?? 0) + 1);
     items.forEach((item, i) => {
       const text = pattern(item);
-      if (!hasWildcard(text)) return file(this.exact, text, i);
       const list = fields[i] as string[];
-      if (list.length === 0) return this.everywhere.push(i);
-      const rarest = list.reduce((best, field) => ((frequency.get(field) ?? 0) < (frequency.get(best) ?? 0) ? field : best));
-      file(this.byField, rarest, i);
+      if (!hasWildcard(text)) file(this.exact, text, i);
+      else if (list.length === 0) this.everywhere.push(i);
+      else
+        file(
+          this.byField,
+          list.reduce((best, field) => ((frequency.get(field) ?? 0) < (frequency.get(best) ?? 0) ? field : best)),
+          i,
+        );
     });
   }
 

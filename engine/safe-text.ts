@@ -6,12 +6,12 @@
  * recolour, retitle or rewrite the terminal (or a CI log) that shows it.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, escape);
+  return text.replace(UNSAFE, unicodeEscape);
 }
 
 /** As {@link terminalSafe}, keeping line breaks and tabs: for multi-line output such as explain and CSV. */
 export function terminalSafeLines(text: string): string {
-  return text.replace(UNSAFE_KEEPING_LINES, escape);
+  return text.replace(UNSAFE_KEEPING_LINES, unicodeEscape);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being escaped
@@ -34,7 +34,7 @@ export function quote(text: string, max = 40): string {
  * characters can only appear inside JSON strings, where the escape means the same character.
  */
 export function jsonSafe(json: string): string {
-  return json.replace(JSON_UNSAFE, escape);
+  return json.replace(JSON_UNSAFE, unicodeEscape);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being escaped
@@ -45,11 +45,11 @@ const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
  * what a terminal acts on written as the text `\\uXXXX`: a JUnit report stays well-formed whatever a finding says.
  */
 export function xmlSafe(xml: string): string {
-  return terminalSafeLines(xml).replace(XML_FORBIDDEN, escape);
+  return terminalSafeLines(xml).replace(XML_FORBIDDEN, unicodeEscape);
 }
 
 const XML_FORBIDDEN = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-function escape(c: string): string {
+function unicodeEscape(c: string): string {
   return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
