@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { AccountResult, CollectedSnapshot, ProgressEvent } from '../collectors/index.js';
 import { formatDiagnostic, TrailguardError, terminalSafe } from '../engine/errors.js';
+import { readTextFile } from '../engine/read-input.js';
 import { TOOL_VERSION } from '../engine/run-check.js';
 import { terminal } from './terminal.js';
 import { prepareOutput, writeOutput } from './write-output.js';
@@ -221,14 +222,7 @@ async function parseAccounts(args: CollectArgs): Promise<string[]> {
   let fromFile: string[] = [];
   const file = args.accountsFile;
   if (file !== undefined) {
-    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      const missing = error.code === 'ENOENT';
-      throw new TrailguardError({
-        code: missing ? 'file-not-found' : 'file-unreadable',
-        file,
-        message: `accounts file cannot be read: ${missing ? 'no such file' : error.message}`,
-      });
-    });
+    const { text } = await readTextFile(file, 'accounts file');
     fromFile = text.split('\n').map((line) => line.replace(/#.*/, ''));
   }
   const accounts = [...listed, ...fromFile].map((a) => a.trim()).filter((a) => a !== '');

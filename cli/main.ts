@@ -20,8 +20,17 @@ worker.on('message', (notice: TempNotice) => {
 worker.on('exit', (code) => {
   process.exitCode = code;
 });
-worker.on('error', (error) => {
-  process.stderr.write(`trailguard: internal error: ${error.message} (please report it)\n${error.stack ?? ''}\n`);
+worker.on('error', (error: Error & { code?: string }) => {
+  // The inputs' sizes are checked before they are read, but the evaluation of many large ones can still outgrow
+  // the memory Node.js gives a thread: that is a limit of the machine, said in one line, not a crash.
+  if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    process.stderr.write(
+      'trailguard: out of memory: the inputs are too large to evaluate in the memory Node.js allows here; check fewer snapshots at once, or raise the limit with NODE_OPTIONS=--max-old-space-size=<MiB> [out-of-memory]\n',
+    );
+  } else {
+    process.stderr.write(`trailguard: internal error: ${error.message} (please report it)\n${error.stack ?? ''}\n`);
+  }
+  removeTemps();
   process.exitCode = 2;
 });
 

@@ -26,6 +26,21 @@ const assumeWithSts: AssumeRole = (roleArn, base, externalId) =>
     params: { RoleArn: roleArn, RoleSessionName: 'trailguard-collect', ...(externalId === undefined ? {} : { ExternalId: externalId }) },
   });
 
+/**
+ * Why the role could not be used, with what to check. The base credentials were already accepted, so a refusal here
+ * is about the role (missing, not trusting the caller, the external id), not the credentials: the generic advice to
+ * refresh them would send an operator the wrong way.
+ */
+function assumeRoleError(error: CredentialsError, roleArn: string, options: OrganisationOptions): string {
+  const cause = error.cause as { name?: string; message?: string } | undefined;
+  const account = roleArn.split(':')[4];
+  if (error.code === 'credentials-rejected') {
+    const externalId = options.externalId === undefined ? '' : ', with the external id given';
+    return `cannot assume ${options.roleName} in ${account}: AWS STS refused sts:AssumeRole on ${roleArn} (${cause?.name ?? 'Error'}: ${cause?.message ?? ''}): check that the role exists in ${account}, that its trust policy lets the calling principal assume it${externalId}, and that the caller may call sts:AssumeRole on it`;
+  }
+  return `cannot assume ${options.roleName} in ${account}: ${error.message}`;
+}
+
 export type AccountResult =
   | { readonly account: string; readonly snapshot: CollectedSnapshot }
   | { readonly account: string; readonly error: string };
@@ -41,13 +56,14 @@ export async function collectOrganisation(
   assume: AssumeRole = assumeWithSts,
 ): Promise<AccountResult[]> {
   return mapLimit(options.accounts, options.accountConcurrency ?? 4, async (account): Promise<AccountResult> => {
-    const credentials = assume(`arn:${options.partition}:iam::${account}:role/${options.roleName}`, base, options.externalId);
+    const roleArn = `arn:${options.partition}:iam::${account}:role/${options.roleName}`;
+    const credentials = assume(roleArn, base, options.externalId);
     let result: AccountResult;
     try {
       result = { account, snapshot: await collectAccount(makeClients(credentials), options) };
     } catch (error) {
       if (!(error instanceof CredentialsError)) throw error;
-      result = { account, error: `cannot assume ${options.roleName} in ${account}: ${error.message}` };
+      result = { account, error: assumeRoleError(error, roleArn, options) };
     }
     options.onAccount?.(result);
     return result;

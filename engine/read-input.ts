@@ -1,17 +1,41 @@
+import { constants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { constants } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type ParseError, parse as parseLoose, printParseErrorCode } from 'jsonc-parser';
-import { lineColumn, TrailguardError } from './errors.js';
+import { lineColumn, quote, TrailguardError } from './errors.js';
+import { type DuplicateKey, duplicateKeys } from './json-duplicates.js';
+import { displayPath } from './schema-validation.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+const MiB = 1024 * 1024;
+
+/**
+ * The largest file of each kind trailguard reads. JSON inputs can be as large as Node.js can hold as one string; a
+ * YAML document takes about a hundred times its size to parse, so YAML inputs are kept to what parses in seconds
+ * (100,000 waivers are 13 MB). Past a limit the file is refused with one line, not a crash out of memory.
+ */
+export const SIZE_LIMITS = {
+  snapshot: constants.MAX_STRING_LENGTH,
+  'results file': constants.MAX_STRING_LENGTH,
+  'waivers file': 16 * MiB,
+  'rule tests file': 16 * MiB,
+  'rule file': 1 * MiB,
+  'pack file': 1 * MiB,
+  'params file': 1 * MiB,
+  template: 4 * MiB,
+  'accounts file': 1 * MiB,
+} as const;
+
+export type InputKind = keyof typeof SIZE_LIMITS;
+
 /** A file's text and the SHA-256 of its bytes; file errors become one clear diagnostic. */
-export async function readTextFile(file: string, what: string): Promise<{ text: string; sha256: string }> {
+export async function readTextFile(file: string, what: InputKind): Promise<{ text: string; sha256: string }> {
   let bytes: Buffer;
   try {
-    bytes = await readRegularFile(file);
+    bytes = await readRegularFile(file, SIZE_LIMITS[what]);
   } catch (error) {
     if (error instanceof TrailguardError) throw error;
     throw new TrailguardError(fileError(error, file, what), { cause: error });
@@ -30,15 +54,20 @@ export async function readTextFile(file: string, what: string): Promise<{ text: 
  * Reads a regular file. It is opened without blocking and checked before anything is read: a FIFO or a device would
  * otherwise block the read (and the process's exit) for ever.
  */
-async function readRegularFile(file: string): Promise<Buffer> {
-  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+async function readRegularFile(file: string, limit: number): Promise<Buffer> {
+  const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw Object.assign(new Error(`not a regular file: ${kindOf(info)}`), { code: 'ENOTREG', kind: kindOf(info) });
+    if (info.size > limit) throw Object.assign(new Error('too large'), { code: 'ETOOLARGE', size: info.size, limit });
     return await handle.readFile();
   } finally {
     await handle.close();
   }
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0)} MiB`;
 }
 
 function kindOf(info: Stats): string {
@@ -56,6 +85,14 @@ function fileError(error: unknown, file: string, what: string) {
       return { code: 'file-not-found' as const, file, message: `${what} not found: no such file` };
     case 'EISDIR':
       return { code: 'file-unreadable' as const, file, message: `${what} must be a file, found a directory` };
+    case 'ETOOLARGE': {
+      const { size, limit } = error as unknown as { size: number; limit: number };
+      return {
+        code: 'input-too-large' as const,
+        file,
+        message: `${what} is ${mebibytes(size)}: trailguard reads a ${what} of at most ${mebibytes(limit)}${what === 'snapshot' ? ' (the longest text Node.js holds); collect the account in parts (--regions) and check the snapshots together' : ''}`,
+      };
+    }
     case 'ENOTREG':
       return { code: 'file-unreadable' as const, file, message: `${what} must be a file, found ${(error as { kind: string }).kind}` };
     case 'EACCES':
@@ -66,10 +103,15 @@ function fileError(error: unknown, file: string, what: string) {
   }
 }
 
-/** Parses JSON; a syntax error is reported at its line and column with what the parser expected. */
-export function parseJson(text: string, file: string): unknown {
+/**
+ * Parses JSON; a syntax error is reported at its line and column with what the parser expected. A name repeated in
+ * one object is an error too: JSON.parse keeps the last silently and other readers the first, so the file means
+ * different things to different tools (`ignore` leaves some to a more specific check).
+ */
+export function parseJson(text: string, file: string, ignore: (duplicate: DuplicateKey) => boolean = () => false): unknown {
+  let data: unknown;
   try {
-    return JSON.parse(text);
+    data = JSON.parse(text);
   } catch (error) {
     const first = firstParseError(text);
     const offset = first?.offset ?? text.length;
@@ -77,6 +119,18 @@ export function parseJson(text: string, file: string): unknown {
     const problem = first === undefined ? (error as Error).message : describeParseError(printParseErrorCode(first.error), text, offset);
     throw new TrailguardError({ code: 'json-syntax', file, line, column, message: `invalid JSON: ${problem}` }, { cause: error });
   }
+  const repeated = duplicateKeys(text).filter((d) => !ignore(d));
+  if (repeated.length > 0) {
+    throw new TrailguardError(
+      repeated.slice(0, 10).map((d) => ({
+        code: 'json-duplicate' as const,
+        file,
+        ...lineColumn(text, d.offset),
+        message: `${d.pointer === '' ? 'the document' : displayPath(d.pointer)} holds ${quote(d.key)} twice: JSON readers disagree on which one counts, so trailguard does not read the file`,
+      })),
+    );
+  }
+  return data;
 }
 
 function firstParseError(text: string): ParseError | undefined {

@@ -57,9 +57,51 @@ export const HELPERS = {
   isHttps: (value: unknown) => typeof value === 'string' && /^https:\/\/[^\s"'<>]+$/.test(value),
 } as const;
 
-for (const [name, helper] of Object.entries(HELPERS)) env.registerHelper(name, helper as Handlebars.HelperDelegate);
+/** How many arguments each helper needs: fewer is a located template error, not `[object Object]` in a report. */
+const ARITY: Readonly<Record<string, number>> = {
+  eq: 2,
+  md: 1,
+  fence: 1,
+  json: 1,
+  join: 1,
+  isHttps: 1,
+  each: 1,
+  with: 1,
+  lookup: 2,
+  if: 1,
+  unless: 1,
+};
 
-const knownHelpers = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
+/** Where a helper was called from (Handlebars passes it in the last argument), for errors thrown inside it. */
+interface HelperOptions {
+  readonly loc?: { readonly start: { readonly line: number; readonly column: number } };
+}
+
+/** A helper whose errors carry the line and column of the call (the built-in ones say only what went wrong). */
+function located(name: string, helper: (...args: unknown[]) => unknown): Handlebars.HelperDelegate {
+  return function (this: unknown, ...args: unknown[]) {
+    const loc = (args[args.length - 1] as HelperOptions | undefined)?.loc?.start;
+    const at = loc === undefined ? {} : { lineNumber: loc.line, column: loc.column };
+    const needed = ARITY[name] ?? 0;
+    if (args.length - 1 < needed) throw Object.assign(new Error(`${name} needs ${needed} argument${needed === 1 ? '' : 's'}`), at);
+    try {
+      return helper.apply(this, args);
+    } catch (error) {
+      // An error from inside the block (a misspelt field) already says where it is.
+      if (typeof (error as { lineNumber?: unknown }).lineNumber === 'number') throw error;
+      throw Object.assign(new Error((error as Error).message), at);
+    }
+  } as Handlebars.HelperDelegate;
+}
+
+// `log` writes to the console (a template could fill CI logs with whatever it likes): templates do not get it.
+env.unregisterHelper('log');
+for (const name of ['each', 'with', 'lookup', 'if', 'unless']) {
+  env.registerHelper(name, located(name, env.helpers[name] as (...args: unknown[]) => unknown));
+}
+for (const [name, helper] of Object.entries(HELPERS)) env.registerHelper(name, located(name, helper as (...args: unknown[]) => unknown));
+
+const knownHelpers = { ...Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true])), log: false };
 
 const COMPILE_OPTIONS = { strict: true, knownHelpers, knownHelpersOnly: true } as const;
 
@@ -68,9 +110,24 @@ export function compileTemplate(source: string): Handlebars.TemplateDelegate {
   return env.compile(source, COMPILE_OPTIONS);
 }
 
-/** Throws the error compiling would (syntax, unknown helper) now, rather than when the template first renders. */
+/**
+ * Throws the error compiling would (syntax, unknown helper) now, rather than when the template first renders; and
+ * refuses partials and decorators, which templates have no use for (a missing partial fails only when rendered).
+ */
 export function precompileTemplate(source: string): void {
   env.precompile(source, COMPILE_OPTIONS);
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const n = node as { type?: string; loc?: { start: { line: number; column: number } } };
+    if (n.type !== undefined && /^(Partial|Decorator)/.test(n.type)) {
+      const what = n.type.startsWith('Partial') ? 'partials ({{> …}})' : 'decorators ({{* …}})';
+      throw Object.assign(new Error(`${what} are not available in templates`), {
+        ...(n.loc === undefined ? {} : { lineNumber: n.loc.start.line, column: n.loc.start.column }),
+      });
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(Handlebars.parse(source));
 }
 
 const builtIn = new Map<string, Handlebars.TemplateDelegate>();

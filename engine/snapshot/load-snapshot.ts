@@ -21,7 +21,8 @@ let validator: SchemaValidator | undefined;
  */
 export async function loadSnapshot(path: string): Promise<LoadedSnapshot> {
   const { text, sha256 } = await readTextFile(path, 'snapshot');
-  const data = parseJson(text, path);
+  // A key policy that repeats a name gets its own message from checkPolicies below.
+  const data = parseJson(text, path, (d) => /^\/keys\/[^/]+\/policy(\/|$)/.test(d.pointer));
   return snapshotFromData(data, { path, sha256, text, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) });
 }
 

@@ -56,7 +56,7 @@ describe('trailguard collect: credentials and usage', () => {
     ],
     [
       ['--role-name', 'Audit', '--accounts-file', 'no-such-file.txt', '--out-dir', '.'],
-      'no-such-file.txt: accounts file cannot be read: no such file [file-not-found]',
+      'no-such-file.txt: accounts file not found: no such file [file-not-found]',
     ],
     [['--concurrency', '0'], 'trailguard: --concurrency and --parallel-accounts take a whole number from 1 to 64, found 0 [usage]'],
     [['--max-attempts', '0'], 'trailguard: --max-attempts takes a whole number from 1 to 20, found 0 [usage]'],

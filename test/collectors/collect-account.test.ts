@@ -407,7 +407,9 @@ describe('collectOrganisation', () => {
       '333333333333 333333333333',
     ]);
     const failure = results[1] as { error: string };
-    expect(failure.error).toContain('cannot assume TrailguardAudit in 222222222222: AWS STS rejected the credentials (AccessDenied');
+    expect(failure.error).toBe(
+      'cannot assume TrailguardAudit in 222222222222: AWS STS refused sts:AssumeRole on arn:aws:iam::222222222222:role/TrailguardAudit (AccessDenied: not authorized to perform sts:AssumeRole on TrailguardAudit): check that the role exists in 222222222222, that its trust policy lets the calling principal assume it, and that the caller may call sts:AssumeRole on it',
+    );
     expect(done.sort()).toEqual(['111111111111', '222222222222', '333333333333']);
   });
 });

@@ -262,6 +262,27 @@ describe.runIf(available)('collect through malformed AWS answers', () => {
     expect(snapshot?.errors.find((e) => e.operation === 'GetKeyRotationStatus')).toMatchObject({ code: 'CallDeadline' });
   }, 60_000);
 
+  it('an error answer carrying terminal escape sequences reaches the terminal escaped', async () => {
+    const evil = '\u001b]0;owned\u0007\u001b[2J';
+    const { run, snapshot } = await collectThrough(
+      [
+        {
+          operation: 'GetKeyRotationStatus',
+          kind: 'answer',
+          status: 400,
+          times: 9,
+          body: { __type: `Evil${evil}`, message: `boom${evil}` },
+        },
+      ],
+      'escapes',
+    );
+    expect(run.code).toBe(0);
+    expect([...run.stderr].some((c) => c === '\u001b' || c === '\u0007')).toBe(false);
+    expect(run.stderr).toContain('GetKeyRotationStatus Evil\\u001b]0;owned\\u0007');
+    // The snapshot keeps AWS's words as they came: it is data, escaped only where it is shown.
+    expect(snapshot?.errors.find((e) => e.operation === 'GetKeyRotationStatus')?.message).toContain(`boom${evil}`);
+  }, 60_000);
+
   it('STS answering with something that is not a caller identity stops collect with its own message', async () => {
     const { run } = await collectThrough(
       [

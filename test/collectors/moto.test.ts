@@ -197,6 +197,32 @@ describe.runIf(available)('collect against moto, then check', () => {
     expect(own.trails).toHaveLength(3);
   });
 
+  it('organisation mode checks --out-dir before collecting, and one snapshot that cannot be written does not stop the others', async () => {
+    const missing = await cli(
+      ['collect', '--role-name', 'TrailguardAudit', '--accounts', ACCOUNT, '--out-dir', join(dir, 'no-such-folder')],
+      {
+        env: motoEnv(moto.endpoint),
+      },
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`${join(dir, 'no-such-folder')}: cannot write snapshots to --out-dir: it does not exist [output]\n`);
+
+    const outDir = join(dir, 'org-blocked');
+    mkdirSync(outDir);
+    // A folder where one account's snapshot should go stands in for a full disk: that write fails, the other lands.
+    mkdirSync(join(outDir, '210987654321.json'));
+    const run = await cli(
+      ['collect', '--role-name', 'TrailguardAudit', '--accounts', `210987654321,${ACCOUNT}`, '--regions', 'us-east-1', '--out-dir', outDir],
+      { env: motoEnv(moto.endpoint) },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${join(outDir, '210987654321.json')}: cannot write the output: it is a folder: give a file name [output]\n`,
+    );
+    expect(run.stderr).toContain('trailguard: 2 of 2 accounts collected; not written: 210987654321\n');
+    expect(JSON.parse(readFileSync(join(outDir, `${ACCOUNT}.json`), 'utf8'))).toMatchObject({ account: { id: ACCOUNT } });
+  });
+
   it.runIf(spawnSync('script', ['--version']).status === 0)('shows progress on a terminal (and only there)', async () => {
     const out = join(dir, 'tty.json');
     // util-linux `script` gives the command a pseudo-terminal, as a user's shell would.

@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 
 /** What the proxy does to a matching call instead of forwarding it. */
-export type FaultKind = 'throttle' | '500' | '503' | 'drop' | 'hang' | 'answer' | 'trickle';
+export type FaultKind = 'throttle' | '500' | '503' | 'drop' | 'hang' | 'answer' | 'trickle' | 'mutate';
 
 export interface Fault {
   /** The API operation (`GetKeyPolicy`, `DescribeTrails`…). */
@@ -18,6 +18,10 @@ export interface Fault {
    * so the connection is never idle long enough for a request timeout to notice.
    */
   readonly body?: unknown;
+  /** For `answer`: the HTTP status (200 when absent), for error answers of one's own making. */
+  readonly status?: number;
+  /** For `mutate`: AWS's JSON answer is forwarded changed by this function (a 200 answer only). */
+  readonly mutate?: (answer: unknown) => unknown;
 }
 
 export interface FaultProxy {
@@ -50,7 +54,7 @@ export async function startFaultProxy(upstream: string, faults: readonly Fault[]
     for (const resolve of waiting.get(operation) ?? []) resolve();
     waiting.delete(operation);
     const fault = remaining.find((f) => f.operation === operation && (f.region === undefined || f.region === region) && f.left > 0);
-    if (fault !== undefined) {
+    if (fault !== undefined && fault.kind !== 'mutate') {
       fault.left--;
       inject(fault, req, res, hung);
       return;
@@ -58,8 +62,22 @@ export async function startFaultProxy(upstream: string, faults: readonly Fault[]
     const forwarded = httpRequest(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (fault?.mutate === undefined || answer.statusCode !== 200) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        fault.left--;
+        const change = fault.mutate;
+        readBody(answer).then(
+          (raw) => {
+            const text = JSON.stringify(change(JSON.parse(raw.toString('utf8'))));
+            const { 'content-length': _, 'x-amz-crc32': __, ...headers } = answer.headers;
+            res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
+            res.end(text);
+          },
+          () => res.destroy(),
+        );
       },
     );
     forwarded.on('error', () => res.destroy());
@@ -110,7 +128,7 @@ function inject(fault: Fault, req: IncomingMessage, res: ServerResponse, hung: S
     case 'trickle': {
       const raw = typeof fault.body === 'string';
       const text = raw ? (fault.body as string) : JSON.stringify(fault.body);
-      res.writeHead(200, {
+      res.writeHead(fault.status ?? 200, {
         'content-type': raw ? 'text/xml' : 'application/x-amz-json-1.1',
         'x-amzn-requestid': 'fault-proxy',
         ...(kind === 'answer' ? { 'content-length': Buffer.byteLength(text) } : {}),

@@ -248,3 +248,70 @@ describe('checkPolicy: values nobody recorded', () => {
     expect(traces.find((t) => t.label === 'probe no-c')?.assumed).toEqual({ 'aws:principalorgid': '"o-a"' });
   });
 });
+
+describe('checkPolicy: bounded evidence', () => {
+  const readers = (n: number, extra: Record<string, unknown> = {}) =>
+    Array.from({ length: n }, (_, i) => ({ Sid: `R${i}`, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OWN}:role/r` }, ...extra }));
+  const denies = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      Sid: `D${i}`,
+      Effect: 'Deny',
+      Principal: '*',
+      Condition: { Null: { 'kms:EncryptionContext:c': 'true' } },
+    }));
+
+  it('ten statements are listed whole; the eleventh is counted, not listed', () => {
+    const ten = decrypt([...readers(10), ...denies(10)]).evidence;
+    expect(ten.allowedBy).toHaveLength(10);
+    expect(ten.omitted).toBeUndefined();
+    const eleven = decrypt([...readers(11), ...denies(12)]).evidence;
+    expect(eleven.allowedBy?.map((r) => r.sid)).toEqual(['R0', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8', 'R9']);
+    expect(eleven.omitted).toEqual({ allowedBy: 1 });
+  });
+
+  /** The same decrypt request judged by the policy's whole decision (not one granting statement). */
+  const decided = (statements: Record<string, unknown>[]) =>
+    checkPolicy(
+      parsePolicy({ Version: '2012-10-17', Statement: statements.map((st) => ({ Resource: '*', Action: 'kms:Decrypt', ...st })) }),
+      {
+        expect: 'allowed',
+        action: 'kms:Decrypt',
+        principal: { kind: 'named-by-policy', defaultAccount: OWN, partition: 'aws' },
+        request: (caller) => ({
+          principal: caller,
+          action: 'kms:Decrypt',
+          resource: KEY,
+          context: {},
+          encryptionContext: { c: 'v' },
+          unknown: [],
+        }),
+        probes: [{ name: 'no-c', without: ['kms:EncryptionContext:c'], requirement: 'only with c' }],
+        scope: 'policy',
+      },
+    );
+
+  it('a denied request lists ten of its Deny statements and counts the rest', () => {
+    const result = decided([
+      { Sid: 'R', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OWN}:role/r` } },
+      ...Array.from({ length: 13 }, (_, i) => ({ Sid: `D${i}`, Effect: 'Deny', Principal: '*' })),
+    ]);
+    expect(result.status).toBe('fail');
+    expect(result.evidence.deniedBy).toHaveLength(10);
+    expect(result.evidence.omitted).toEqual({ deniedBy: 3 });
+    expect(result.reason).toContain('Statement[1] (Sid "D0"), Statement[2] (Sid "D1"), Statement[3] (Sid "D2") and 10 more');
+  });
+
+  it('a probe that leaks lists ten of the statements that allow it', () => {
+    const result = decided(readers(12));
+    expect(result.status).toBe('fail');
+    const probe = result.evidence.probes?.find((p) => p.name === 'no-c');
+    expect(probe?.allowedBy).toHaveLength(10);
+    expect(result.evidence.omitted).toEqual({ allowedBy: 2, 'probes.no-c.allowedBy': 2 });
+  });
+
+  it('problems of invalid statements: ten are named, the rest counted', () => {
+    const result = decrypt([SCOPED, ...Array.from({ length: 11 }, () => ({ Effect: 'Maybe', Principal: '*' }))]);
+    expect(result.evidence.policyProblems).toHaveLength(10);
+    expect(result.evidence.omitted).toEqual({ policyProblems: 1 });
+  });
+});
