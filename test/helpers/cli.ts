@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,6 +23,15 @@ export function cli(args: readonly string[], options: { cwd?: string; env?: Node
   });
 }
 
+const made: string[] = [];
+// Each test file runs in its own process: its folders go when it ends, so runs do not pile them up in /tmp.
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system's temporary folder, removed when the test process ends. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'trailguard-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'trailguard-test-'));
+  made.push(dir);
+  return dir;
 }
