@@ -126,12 +126,13 @@ function bounded(evidence: PolicyEvidence): PolicyEvidence {
   const cut = <T>(name: string, list: readonly T[] | undefined): { [name: string]: readonly T[] } => {
     if (list === undefined) return {};
     if (list.length > LISTED) omitted[name] = list.length - LISTED;
-    return { [name]: list.length > LISTED ? list.slice(0, LISTED) : list };
+    return { [name]: list.slice(0, LISTED) };
   };
   const probes = evidence.probes?.map((probe) => {
-    if ((probe.allowedBy?.length ?? 0) <= LISTED) return probe;
-    omitted[`probes.${probe.name}.allowedBy`] = (probe.allowedBy?.length ?? 0) - LISTED;
-    return { ...probe, allowedBy: probe.allowedBy?.slice(0, LISTED) ?? [] };
+    const refs = probe.allowedBy ?? [];
+    if (refs.length <= LISTED) return probe;
+    omitted[`probes.${probe.name}.allowedBy`] = refs.length - LISTED;
+    return { ...probe, allowedBy: refs.slice(0, LISTED) };
   });
   const lists = {
     ...cut('allowedBy', evidence.allowedBy),

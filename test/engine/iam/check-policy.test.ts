@@ -301,6 +301,23 @@ describe('checkPolicy: bounded evidence', () => {
     expect(result.reason).toContain('Statement[1] (Sid "D0"), Statement[2] (Sid "D1"), Statement[3] (Sid "D2") and 10 more');
   });
 
+  it('three statements are named in a message; a fourth is counted', () => {
+    const deny = (n: number) =>
+      decided([
+        { Sid: 'R', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OWN}:role/r` } },
+        ...Array.from({ length: n }, (_, i) => ({ Sid: `D${i}`, Effect: 'Deny', Principal: '*' })),
+      ]).reason;
+    expect(deny(3)).toMatch(/Statement\[3\] \(Sid "D2"\)(?! and)/);
+    expect(deny(3)).not.toContain('more');
+    expect(deny(4)).toContain('Statement[3] (Sid "D2") and 1 more');
+  });
+
+  it('a probe allowed by exactly ten statements lists them all and counts nothing', () => {
+    const result = decided(readers(10));
+    expect(result.evidence.probes?.find((p) => p.name === 'no-c')?.allowedBy).toHaveLength(10);
+    expect(result.evidence.omitted).toBeUndefined();
+  });
+
   it('a probe that leaks lists ten of the statements that allow it', () => {
     const result = decided(readers(12));
     expect(result.status).toBe('fail');
