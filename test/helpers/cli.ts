@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -24,12 +25,13 @@ export function cli(args: readonly string[], options: { cwd?: string; env?: Node
 }
 
 const made: string[] = [];
-// Each test file runs in its own process: its folders go when it ends, so runs do not pile them up in /tmp.
-process.once('exit', () => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+// Registered while the test file that imports this helper is collected: its folders go when its tests end, so
+// runs do not pile them up in /tmp.
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh folder under the system's temporary folder, removed when the test process ends. */
+/** A fresh folder under the system's temporary folder, removed when the test file's tests end. */
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'trailguard-test-'));
   made.push(dir);
