@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { TrailguardError, terminalSafe } from '../engine/errors.js';
-import { SEVERITIES, type Severity } from '../engine/model.js';
+import { TrailguardError, terminalSafe } from '../engine/core/errors.js';
+import { SEVERITIES, type Severity } from '../engine/core/model.js';
 import { prepareCheck } from '../engine/run-check.js';
 import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';

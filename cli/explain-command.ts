@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
-import { TrailguardError } from '../engine/errors.js';
+import { TrailguardError } from '../engine/core/errors.js';
+import { jsonSafe, terminalSafeLines } from '../engine/core/safe-text.js';
 import { type Explanation, explain, type StepTrace } from '../engine/explain.js';
 import type { RequestTrace } from '../engine/iam/check-policy.js';
-import { jsonSafe, terminalSafeLines } from '../engine/safe-text.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { prepareOutput, writeOutput } from './write-output.js';
 

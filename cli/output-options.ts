@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { TrailguardError } from '../engine/errors.js';
-import { readTextFile } from '../engine/read-input.js';
+import { TrailguardError } from '../engine/core/errors.js';
+import { readTextFile } from '../engine/input/read-input.js';
 import { checkTemplate, customTemplateFormatter } from '../engine/render/format-template.js';
 import { FORMATS } from '../engine/render/formats.js';
 import type { FormatOptions, Formatter } from '../engine/render/formatter.js';

@@ -1,6 +1,6 @@
-import { STATUSES } from '../engine/model.js';
+import { STATUSES } from '../engine/core/model.js';
 import type { ResultsHead, Summary } from '../engine/results/results.js';
-import type { WaiverOutcome } from '../engine/waivers.js';
+import type { WaiverOutcome } from '../engine/waivers/waivers.js';
 
 /** `trailguard: 20 findings (4 fail, 2 unknown, 14 pass) for 4 rules on 1 snapshot; 4 failing at or above info → out.json` */
 export function describeSummary(

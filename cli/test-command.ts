@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
+import { terminalSafeLines } from '../engine/core/safe-text.js';
 import { BUILTIN_PACK_DIR } from '../engine/rules/load-rules.js';
-import { terminalSafeLines } from '../engine/safe-text.js';
 import { runRuleTests } from '../engine/testing/rule-tests.js';
 import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 

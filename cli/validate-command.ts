@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import { combineErrors } from '../engine/errors.js';
+import { combineErrors } from '../engine/core/errors.js';
+import { terminalSafeLines } from '../engine/core/safe-text.js';
 import { BUILTIN_PACK_DIR, loadRulePacksChecked } from '../engine/rules/load-rules.js';
-import { terminalSafeLines } from '../engine/safe-text.js';
 import { loadPackTests } from '../engine/testing/rule-tests.js';
 import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 

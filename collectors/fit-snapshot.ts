@@ -1,4 +1,4 @@
-import { TrailguardError } from '../engine/errors.js';
+import { TrailguardError } from '../engine/core/errors.js';
 import { snapshotFromData } from '../engine/snapshot/load-snapshot.js';
 import type { ApiError } from './api-error.js';
 

@@ -1,7 +1,7 @@
-import { TrailguardError } from './errors.js';
+import { TrailguardError } from './core/errors.js';
+import type { AssertionEvidence, Finding, ResourceRef } from './core/model.js';
 import { evaluateObserved, selectResources } from './evaluate/evaluate-rule.js';
 import type { RequestTrace } from './iam/check-policy.js';
-import type { AssertionEvidence, Finding, ResourceRef } from './model.js';
 import { POLICY_TRACE } from './operators/iam-policy.js';
 import type { Quantifier } from './rules/compiled-rule.js';
 import { readTarget } from './rules/read-target.js';

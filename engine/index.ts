@@ -3,15 +3,15 @@
  * API; it imports nothing from the collectors or the CLI.
  */
 
-export { type Diagnostic, type ErrorCode, formatDiagnostic, TrailguardError } from './errors.js';
+export { type Diagnostic, type ErrorCode, formatDiagnostic, TrailguardError } from './core/errors.js';
+export type { AssertionEvidence, Evidence, Finding, ResourceRef, Severity, Status } from './core/model.js';
+export { atLeast, SEVERITIES, STATUSES } from './core/model.js';
 export { evaluateRule, evaluateRules } from './evaluate/evaluate-rule.js';
 export { checkPolicy, type PolicyCheck, type PolicyCheckResult } from './iam/check-policy.js';
 export { evaluatePolicy, makeRequest } from './iam/evaluate-policy.js';
 export { parsePolicy } from './iam/parse-policy.js';
 export { closestAllow, type StatementTrace, tracePolicy } from './iam/trace.js';
 export type { IamRequest, Policy, PolicyDecision, RequestPrincipal, Statement, StatementRef } from './iam/types.js';
-export type { AssertionEvidence, Evidence, Finding, ResourceRef, Severity, Status } from './model.js';
-export { atLeast, SEVERITIES, STATUSES } from './model.js';
 export { OPERATORS } from './operators/index.js';
 export type { OperatorDefinition, OperatorResult } from './operators/types.js';
 export { FORMATS } from './render/formats.js';

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { combineErrors } from './errors.js';
+import { combineErrors } from './core/errors.js';
+import type { Severity } from './core/model.js';
+import { packagePath } from './core/package-root.js';
 import { type Documents, evaluateRules } from './evaluate/evaluate-rule.js';
-import type { Severity } from './model.js';
-import { packagePath } from './package-root.js';
+import { COVERAGE_RULE, coverageFindings } from './results/coverage-findings.js';
 import { inputInfo, RESULTS_VERSION, type ResultsHead, type ResultsStream, SummaryBuilder } from './results/results.js';
 import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rules.js';
 import { coveredBy } from './snapshot/coverage.js';
-import { COVERAGE_RULE, coverageFindings } from './snapshot/coverage-findings.js';
 import { loadSnapshots } from './snapshot/load-snapshot.js';
 import { SnapshotSet } from './snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from './snapshot/types.js';
-import { loadWaivers, type Waiver, WaiverSet } from './waivers.js';
+import { loadWaivers, type Waiver, WaiverSet } from './waivers/waivers.js';
 
 export const TOOL_VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 

@@ -89,7 +89,7 @@ describe('the collector documentation', () => {
     for (const file of readdirSync(join(ROOT, 'collectors')).filter((f) => f.endsWith('.ts'))) {
       const text = readFileSync(join(ROOT, 'collectors', file), 'utf8');
       const imports = [...text.matchAll(/from '(\.\.\/[^']+)'/g)].map((m) => m[1]);
-      const allowed = file === 'fit-snapshot.ts' ? ['../engine/errors.js', '../engine/snapshot/load-snapshot.js'] : [];
+      const allowed = file === 'fit-snapshot.ts' ? ['../engine/core/errors.js', '../engine/snapshot/load-snapshot.js'] : [];
       expect(imports, file).toEqual(allowed);
     }
   });

@@ -1,4 +1,4 @@
-import type { AssertionEvidence } from '../model.js';
+import type { AssertionEvidence } from '../core/model.js';
 import type { OperatorResult } from '../operators/types.js';
 import type { CompiledAssertion, EvaluationState, Quantifier } from '../rules/compiled-rule.js';
 import { readTarget } from '../rules/read-target.js';

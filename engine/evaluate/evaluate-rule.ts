@@ -1,13 +1,13 @@
-import { parseArn } from '../arn.js';
-import { DataError, InternalError } from '../errors.js';
-import { groupBy } from '../group-by.js';
-import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../model.js';
+import { parseArn } from '../core/arn.js';
+import { DataError, InternalError } from '../core/errors.js';
+import { groupBy } from '../core/group-by.js';
+import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../core/model.js';
 import { ORGANISATIONS } from '../operators/iam-policy.js';
 import type { BindingOutcome, CompiledAssertion, CompiledFix, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
-import type { Template } from '../rules/template.js';
-import { compileTemplate } from '../rules/template.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from '../snapshot/types.js';
+import type { Template } from '../template/template.js';
+import { compileTemplate } from '../template/template.js';
 import { evaluateAssertion } from './evaluate-assertion.js';
 
 export interface Resource {

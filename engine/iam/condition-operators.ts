@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
-import { arnFields } from '../arn.js';
-import { compileWildcard } from '../wildcard.js';
+import { arnFields } from '../core/arn.js';
+import { compileWildcard } from '../core/wildcard.js';
 
 /** How one request value is compared with one policy value, for a base condition operator. */
 interface OperatorSpec {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { packagePath } from '../package-root.js';
+import { packagePath } from '../core/package-root.js';
 import type { ContextValue, RequestPrincipal, UnknownKey } from './types.js';
 
 /** Who makes a request, as the catalogue distinguishes callers (see `context-keys.json`). */

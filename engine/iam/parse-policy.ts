@@ -1,5 +1,5 @@
-import { parseArn } from '../arn.js';
-import { compileWildcard } from '../wildcard.js';
+import { parseArn } from '../core/arn.js';
+import { compileWildcard } from '../core/wildcard.js';
 import { CONDITION_OPERATORS, NULL_OPERATOR } from './condition-operators.js';
 import type { ConditionClause, Pattern, Policy, PrincipalEntry, SetQualifier, Statement } from './types.js';
 

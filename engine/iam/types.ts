@@ -1,4 +1,4 @@
-import type { WildcardMatcher } from '../wildcard.js';
+import type { WildcardMatcher } from '../core/wildcard.js';
 
 export type Effect = 'Allow' | 'Deny';
 

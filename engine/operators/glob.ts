@@ -1,4 +1,4 @@
-import { compileWildcard } from '../wildcard.js';
+import { compileWildcard } from '../core/wildcard.js';
 import { IGNORE_CASE, STRING, show, verdict } from './helpers.js';
 import type { OperatorResult, ValueOperator } from './types.js';
 

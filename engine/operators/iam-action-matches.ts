@@ -1,4 +1,4 @@
-import { compileWildcard } from '../wildcard.js';
+import { compileWildcard } from '../core/wildcard.js';
 import { asList, STRING, show, verdict } from './helpers.js';
 import type { ValueOperator } from './types.js';
 

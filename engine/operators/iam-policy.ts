@@ -4,7 +4,7 @@ import { parsePolicy } from '../iam/parse-policy.js';
 import { asKeyFacts, callerKind, standardFor, uncatalogued } from '../iam/request-context.js';
 import type { Probe, RequestSpec } from '../iam/request-spec.js';
 import type { ContextValue, Policy, RequestPrincipal, UnknownKey } from '../iam/types.js';
-import type { Scope } from '../rules/template.js';
+import type { Scope } from '../template/template.js';
 import { show } from './helpers.js';
 import type { CompileContext, ValueOperator } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { Scope, Template } from '../rules/template.js';
+import type { Scope, Template } from '../template/template.js';
 
 export type OperatorStatus = 'pass' | 'fail' | 'unknown';
 

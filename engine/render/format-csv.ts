@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Finding } from '../model.js';
+import type { Finding } from '../core/model.js';
+import { terminalSafeLines } from '../core/safe-text.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
-import { terminalSafeLines } from '../safe-text.js';
 import { evidenceItems, evidenceLine, type Formatter } from './formatter.js';
 
 const COLUMNS = [

@@ -1,4 +1,4 @@
-import { jsonSafe } from '../safe-text.js';
+import { jsonSafe } from '../core/safe-text.js';
 import type { Formatter } from './formatter.js';
 
 /**

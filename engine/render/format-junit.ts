@@ -1,7 +1,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import { groupBy } from '../group-by.js';
-import type { Finding } from '../model.js';
-import { xmlSafe } from '../safe-text.js';
+import { groupBy } from '../core/group-by.js';
+import type { Finding } from '../core/model.js';
+import { xmlSafe } from '../core/safe-text.js';
 import { evidenceItems, evidenceLine, type Formatter } from './formatter.js';
 
 /**

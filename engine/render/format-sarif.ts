@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Finding, Severity, Status } from '../model.js';
+import type { Finding, Severity, Status } from '../core/model.js';
+import { jsonSafe } from '../core/safe-text.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
-import { jsonSafe } from '../safe-text.js';
 import type { Formatter } from './formatter.js';
 
 const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {

@@ -1,5 +1,5 @@
-import { TrailguardError } from '../errors.js';
-import { terminalSafeLines } from '../safe-text.js';
+import { TrailguardError } from '../core/errors.js';
+import { terminalSafeLines } from '../core/safe-text.js';
 import type { Formatter } from './formatter.js';
 import { builtInTemplate, compileTemplate, HELPERS, type ParseErrorHash, precompileTemplate } from './handlebars-env.js';
 import { reportContext } from './report-model.js';

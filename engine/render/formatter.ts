@@ -1,4 +1,4 @@
-import type { AssertionEvidence, Finding } from '../model.js';
+import type { AssertionEvidence, Finding } from '../core/model.js';
 import type { ResultsStream } from '../results/results.js';
 
 /** Options every formatter receives. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { packagePath } from '../package-root.js';
+import { packagePath } from '../core/package-root.js';
 
 /**
  * The one Handlebars environment: strict mode (a misspelt field is an error, not an empty string), HTML escaping

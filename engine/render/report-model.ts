@@ -1,7 +1,7 @@
-import { groupBy } from '../group-by.js';
-import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../model.js';
+import { groupBy } from '../core/group-by.js';
+import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../core/model.js';
 import type { ResultsDocument } from '../results/results.js';
-import type { WaiverOutcome } from '../waivers.js';
+import type { WaiverOutcome } from '../waivers/waivers.js';
 import { evidenceItems } from './formatter.js';
 import { type PolicyView, policyView, type StatementLink, type StatementView, statementLinks, statementViews } from './statement-views.js';
 

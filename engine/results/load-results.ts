@@ -1,7 +1,7 @@
-import { TrailguardError } from '../errors.js';
-import { locateInJson } from '../json-location.js';
-import { parseJson, readTextFile } from '../read-input.js';
-import { loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
+import { TrailguardError } from '../core/errors.js';
+import { locateInJson } from '../input/json-location.js';
+import { parseJson, readTextFile } from '../input/read-input.js';
+import { loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
 import type { ResultsDocument } from './results.js';
 
 let validator: SchemaValidator | undefined;

@@ -1,7 +1,7 @@
-import { atLeast, type Finding, SEVERITIES, type Severity, STATUSES, type Status } from '../model.js';
+import { atLeast, type Finding, SEVERITIES, type Severity, STATUSES, type Status } from '../core/model.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
 import type { ApiError, LoadedSnapshot } from '../snapshot/types.js';
-import type { WaiverOutcome } from '../waivers.js';
+import type { WaiverOutcome } from '../waivers/waivers.js';
 
 export const RESULTS_VERSION = 1;
 

@@ -1,11 +1,11 @@
 import { RE2JSException } from 're2js';
+import { compileSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
 import { OperatorOptionsError } from '../operators/iam-policy.js';
 import { OPERATORS } from '../operators/index.js';
 import type { CompileContext, OperatorDefinition } from '../operators/types.js';
-import { compileSchemaValidator, type SchemaValidator } from '../schema-validation.js';
+import { isTemplate, TemplateSyntaxError } from '../template/template.js';
 import type { CompiledAssertion, Quantifier } from './compiled-rule.js';
 import { isObject, type RuleCompiler } from './rule-compiler.js';
-import { isTemplate, TemplateSyntaxError } from './template.js';
 
 const COMMON_PROPERTIES = {
   path: { type: 'string' },

@@ -1,9 +1,9 @@
-import { parseArn } from '../arn.js';
+import { parseArn } from '../core/arn.js';
+import type { Template } from '../template/template.js';
 import type { BindingOutcome, CompiledBinding, EvaluationState, Target } from './compiled-rule.js';
 import { LOOKUPS } from './lookups.js';
 import { readTarget } from './read-target.js';
 import { isObject, type RuleCompiler } from './rule-compiler.js';
-import type { Template } from './template.js';
 
 const KINDS = ['path', 'arn', 'template', 'join', 'lookup'] as const;
 const ARGS: Readonly<Record<string, readonly string[]>> = { join: ['with'], lookup: ['of', 'region', 'account', 'partition', 'require'] };

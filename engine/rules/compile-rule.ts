@@ -1,13 +1,13 @@
 import { basename } from 'node:path';
-import type { Severity, Status } from '../model.js';
-import { loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
+import type { Severity, Status } from '../core/model.js';
+import { loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
+import type { YamlSource } from '../input/yaml-source.js';
+import type { Template } from '../template/template.js';
 import { compileAssertion, withVerdict } from './compile-assertion.js';
 import { compileBinding } from './compile-binding.js';
 import type { CompiledAssertion, CompiledBinding, CompiledFix, CompiledRule, RuleInfo } from './compiled-rule.js';
 import { type ParamOverride, resolveParams, substituteParams } from './params.js';
 import { BUILTIN_ROOTS, isObject, RuleCompiler } from './rule-compiler.js';
-import type { Template } from './template.js';
-import type { YamlSource } from './yaml-source.js';
 
 let ruleSchema: SchemaValidator | undefined;
 

@@ -1,9 +1,9 @@
-import type { ResourceRef, Severity, Status } from '../model.js';
+import type { ResourceRef, Severity, Status } from '../core/model.js';
 import type { MatchesTest, ValueTest } from '../operators/types.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from '../snapshot/types.js';
+import type { Template } from '../template/template.js';
 import type { CompiledPath } from './json-path.js';
-import type { Template } from './template.js';
 
 /** The data a rule's templates and paths read while one resource is evaluated. */
 export interface EvaluationState {

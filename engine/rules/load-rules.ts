@@ -1,16 +1,16 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { combineErrors, type Diagnostic, TrailguardError } from '../errors.js';
-import { groupBy } from '../group-by.js';
-import { packagePath } from '../package-root.js';
-import { readTextFile } from '../read-input.js';
-import { loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
+import { combineErrors, type Diagnostic, TrailguardError } from '../core/errors.js';
+import { groupBy } from '../core/group-by.js';
+import { packagePath } from '../core/package-root.js';
+import { outsidePack, type PackBounds, packBounds } from '../input/pack-bounds.js';
+import { readTextFile } from '../input/read-input.js';
+import { loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
+import { parseYaml, type YamlSource } from '../input/yaml-source.js';
 import { compileRule } from './compile-rule.js';
 import type { CompiledRule } from './compiled-rule.js';
-import { outsidePack, type PackBounds, packBounds } from './pack-bounds.js';
 import { mergeOverrides, type ParamOverrides, readOverrides } from './params.js';
 import { isObject } from './rule-compiler.js';
-import { parseYaml, type YamlSource } from './yaml-source.js';
 
 /** A set of rules loaded from one folder (or file), with the name and version the results record. */
 export interface RulePack {

@@ -1,4 +1,4 @@
-import { parseArn } from '../arn.js';
+import { parseArn } from '../core/arn.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
 
 export type LookupOutcome =

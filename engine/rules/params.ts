@@ -1,7 +1,7 @@
-import type { Diagnostic } from '../errors.js';
+import type { Diagnostic } from '../core/errors.js';
+import type { YamlSource } from '../input/yaml-source.js';
 import type { RuleCompiler } from './rule-compiler.js';
 import { isObject } from './rule-compiler.js';
-import type { YamlSource } from './yaml-source.js';
 
 /** A value given for a rule's parameter outside the rule (pack.yaml or a params file), with where it was written. */
 export interface ParamOverride {

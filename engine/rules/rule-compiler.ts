@@ -1,8 +1,8 @@
-import type { Diagnostic, ErrorCode } from '../errors.js';
+import type { Diagnostic, ErrorCode } from '../core/errors.js';
+import type { YamlSource } from '../input/yaml-source.js';
+import { compileTemplate, type Template, TemplateSyntaxError } from '../template/template.js';
 import type { Target } from './compiled-rule.js';
 import { type CompiledPath, compilePath, JsonPathSyntaxError } from './json-path.js';
-import { compileTemplate, type Template, TemplateSyntaxError } from './template.js';
-import type { YamlSource } from './yaml-source.js';
 
 const BINDING_NAME = /^([A-Za-z_][A-Za-z0-9_]*)(.*)$/s;
 

@@ -1,8 +1,8 @@
-import { combineErrors, type Diagnostic, lineColumn, TrailguardError } from '../errors.js';
-import { duplicateKeys } from '../json-duplicates.js';
-import { locateInJson } from '../json-location.js';
-import { parseJson, readTextFile } from '../read-input.js';
-import { describeValue, displayPath, escapePointer, loadSchemaValidator, type SchemaValidator } from '../schema-validation.js';
+import { combineErrors, type Diagnostic, lineColumn, TrailguardError } from '../core/errors.js';
+import { duplicateKeys } from '../input/json-duplicates.js';
+import { locateInJson } from '../input/json-location.js';
+import { parseJson, readTextFile } from '../input/read-input.js';
+import { describeValue, displayPath, escapePointer, loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
 import type { LoadedSnapshot, SnapshotDocument } from './types.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;

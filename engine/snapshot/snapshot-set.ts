@@ -1,4 +1,4 @@
-import { parseArn } from '../arn.js';
+import { parseArn } from '../core/arn.js';
 import type { OrganisationFact } from '../iam/context-catalogue.js';
 import type { KeyEntry, KeyView, LoadedSnapshot } from './types.js';
 

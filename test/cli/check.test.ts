@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileSchemaValidator } from '../../engine/schema-validation.js';
+import { compileSchemaValidator } from '../../engine/input/schema-validation.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
 
 const COMPLIANT = 'examples/compliant/snapshot.json';

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileSchemaValidator } from '../../engine/schema-validation.js';
-import { WaiverSet } from '../../engine/waivers.js';
+import { compileSchemaValidator } from '../../engine/input/schema-validation.js';
+import { WaiverSet } from '../../engine/waivers/waivers.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
 
 const resultsSchema = compileSchemaValidator(JSON.parse(readFileSync(join(ROOT, 'schemas', 'results-v1.schema.json'), 'utf8')) as object);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateKeys } from '../../engine/json-duplicates.js';
+import { duplicateKeys } from '../../engine/input/json-duplicates.js';
 
 describe('duplicateKeys', () => {
   it('finds a name repeated in a nested object, with the pointer of that object and the offset of the repeat', () => {

@@ -1,5 +1,5 @@
+import type { Finding } from '../../engine/core/model.js';
 import { evaluateRules } from '../../engine/evaluate/evaluate-rule.js';
-import type { Finding } from '../../engine/model.js';
 import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from '../../engine/rules/load-rules.js';
 import { SnapshotSet } from '../../engine/snapshot/snapshot-set.js';
 import type { LoadedSnapshot, SnapshotDocument } from '../../engine/snapshot/types.js';

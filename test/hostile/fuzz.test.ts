@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { TrailguardError } from '../../engine/errors.js';
+import { TrailguardError } from '../../engine/core/errors.js';
 import { FORMATS } from '../../engine/render/formats.js';
 import { loadRulePacks } from '../../engine/rules/load-rules.js';
 import { prepareCheck } from '../../engine/run-check.js';

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSnapshot } from '../../bench/generate-snapshot.js';
-import { TrailguardError } from '../../engine/errors.js';
+import { TrailguardError } from '../../engine/core/errors.js';
 import { loadRulePacks } from '../../engine/rules/load-rules.js';
 import { prepareCheck } from '../../engine/run-check.js';
 import { cli, tempDir } from '../helpers/cli.js';

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSnapshot } from '../../bench/generate-snapshot.js';
+import { PatternIndex } from '../../engine/core/pattern-index.js';
 import { OPERATORS } from '../../engine/operators/index.js';
 import type { ValueOperator } from '../../engine/operators/types.js';
-import { PatternIndex } from '../../engine/pattern-index.js';
 import { prepareCheck } from '../../engine/run-check.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../engine/core/model.js';
 import { byRule, ENABLED_KEY_METADATA, KEY_ARN, runBuiltIn, snapshot, trail } from '../helpers/engine.js';
 
 const corpus = (name: string) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DataError, InternalError } from '../../../engine/errors.js';
+import { DataError, InternalError } from '../../../engine/core/errors.js';
 import { evaluateRules } from '../../../engine/evaluate/evaluate-rule.js';
 import type { CompiledRule } from '../../../engine/rules/compiled-rule.js';
 import { SnapshotSet } from '../../../engine/snapshot/snapshot-set.js';

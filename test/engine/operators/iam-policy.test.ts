@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { iamPolicy, OperatorOptionsError, ORGANISATIONS, POLICY_TRACE } from '../../../engine/operators/iam-policy.js';
 import type { CompileContext } from '../../../engine/operators/types.js';
-import { compileTemplate, isTemplate } from '../../../engine/rules/template.js';
+import { compileTemplate, isTemplate } from '../../../engine/template/template.js';
 
 const context: CompileContext = {
   template: (text) => compileTemplate(text),

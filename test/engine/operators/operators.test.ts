@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OPERATORS } from '../../../engine/operators/index.js';
 import type { CompileContext, ValueOperator } from '../../../engine/operators/types.js';
-import { compileTemplate, isTemplate } from '../../../engine/rules/template.js';
+import { compileTemplate, isTemplate } from '../../../engine/template/template.js';
 
 const context: CompileContext = {
   template: (text) => compileTemplate(text),

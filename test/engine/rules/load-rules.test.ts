@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TrailguardError } from '../../../engine/errors.js';
+import { TrailguardError } from '../../../engine/core/errors.js';
 import { BUILTIN_PACK_DIR, loadRulePacks } from '../../../engine/rules/load-rules.js';
 import { tempDir } from '../../helpers/cli.js';
 

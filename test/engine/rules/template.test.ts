@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileTemplate, TemplateSyntaxError } from '../../../engine/rules/template.js';
+import { compileTemplate, TemplateSyntaxError } from '../../../engine/template/template.js';
 
 describe('message templates', () => {
   const scope = { resource: { Name: 'main', Tags: ['a', 'b'], n: 3, flag: false }, key: null };

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArn } from '../../../engine/arn.js';
+import { parseArn } from '../../../engine/core/arn.js';
 import { loadSnapshot } from '../../../engine/snapshot/load-snapshot.js';
 import { SnapshotSet } from '../../../engine/snapshot/snapshot-set.js';
 import { tempDir } from '../../helpers/cli.js';

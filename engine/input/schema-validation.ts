@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { quote } from './errors.js';
-import { packagePath } from './package-root.js';
+import { quote } from '../core/errors.js';
+import { packagePath } from '../core/package-root.js';
 
 type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
 // ajv-formats is CommonJS: under NodeNext its function is the module's `default`.

@@ -1,5 +1,5 @@
 import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
-import { lineColumn } from './errors.js';
+import { lineColumn } from '../core/errors.js';
 import { pointerSegments } from './schema-validation.js';
 
 /**

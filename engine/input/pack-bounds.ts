@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Diagnostic } from '../errors.js';
+import type { Diagnostic } from '../core/errors.js';
 
 /**
  * The folder a rule pack's files must stay in. A pack is untrusted data: a rule file that is a symbolic link to

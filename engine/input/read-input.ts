@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type ParseError, parse as parseLoose, printParseErrorCode } from 'jsonc-parser';
-import { lineColumn, quote, TrailguardError } from './errors.js';
+import { lineColumn, quote, TrailguardError } from '../core/errors.js';
 import { type DuplicateKey, duplicateKeys } from './json-duplicates.js';
 import { displayPath } from './schema-validation.js';
 

@@ -1,11 +1,11 @@
-import { TrailguardError } from './errors.js';
-import { groupBy } from './group-by.js';
-import type { Finding, Status } from './model.js';
-import { PatternIndex } from './pattern-index.js';
-import { readTextFile } from './read-input.js';
-import { parseYaml } from './rules/yaml-source.js';
-import { loadSchemaValidator, type SchemaValidator } from './schema-validation.js';
-import { compileWildcard, type WildcardMatcher } from './wildcard.js';
+import { TrailguardError } from '../core/errors.js';
+import { groupBy } from '../core/group-by.js';
+import type { Finding, Status } from '../core/model.js';
+import { PatternIndex } from '../core/pattern-index.js';
+import { compileWildcard, type WildcardMatcher } from '../core/wildcard.js';
+import { readTextFile } from '../input/read-input.js';
+import { loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
+import { parseYaml } from '../input/yaml-source.js';
 
 /** One recorded exception, as written in the waivers file. */
 export interface Waiver {

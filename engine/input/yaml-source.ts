@@ -1,6 +1,6 @@
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import type { Diagnostic, ErrorCode } from '../errors.js';
-import { pointerSegments } from '../schema-validation.js';
+import type { Diagnostic, ErrorCode } from '../core/errors.js';
+import { pointerSegments } from './schema-validation.js';
 
 /** A parsed YAML file that can say where any part of it is. */
 export interface YamlSource {

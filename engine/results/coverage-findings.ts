@@ -1,6 +1,6 @@
-import type { Finding } from '../model.js';
-import type { InputInfo } from '../results/results.js';
+import type { Finding } from '../core/model.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
+import type { InputInfo } from './results.js';
 
 /**
  * A collection gap as a finding: a Region whose trails could not be listed (or an account whose Regions could not
