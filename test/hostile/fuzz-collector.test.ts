@@ -12,6 +12,7 @@ import { SnapshotSet } from '../../engine/snapshot/snapshot-set.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Json, mutate, mutations } from '../helpers/json-mutations.js';
 import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, startMoto } from '../helpers/moto.js';
+import { scaled } from '../helpers/scale.js';
 
 /**
  * Seeded fuzzing of the collector: AWS's own answers (from moto) are changed on their way back — a value nulled,
@@ -20,7 +21,7 @@ import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, startMoto } from
  * evaluated by the built-in pack. TRAILGUARD_FUZZ_SEED and TRAILGUARD_COLLECTOR_FUZZ_RUNS explore further.
  */
 const SEED = Number(process.env.TRAILGUARD_FUZZ_SEED ?? 20261202);
-const RUNS = Number(process.env.TRAILGUARD_COLLECTOR_FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.TRAILGUARD_COLLECTOR_FUZZ_RUNS ?? scaled(60, 20));
 
 const OPERATIONS = [
   'DescribeTrails',

@@ -9,6 +9,7 @@ import { loadRulePacks } from '../../engine/rules/load-rules.js';
 import { prepareCheck } from '../../engine/run-check.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
 import { type Json, mutate, mutations, textMutation } from '../helpers/json-mutations.js';
+import { scaled } from '../helpers/scale.js';
 
 /**
  * Seeded fuzzing: thousands of random mutations of valid snapshots and rules go through check and validate. Every
@@ -17,7 +18,7 @@ import { type Json, mutate, mutations, textMutation } from '../helpers/json-muta
  * TRAILGUARD_FUZZ_SEED and TRAILGUARD_FUZZ_RUNS explore further; a failure prints the seed and path that reproduce it.
  */
 const SEED = Number(process.env.TRAILGUARD_FUZZ_SEED ?? 20261129);
-const RUNS = Number(process.env.TRAILGUARD_FUZZ_RUNS ?? 1500);
+const RUNS = Number(process.env.TRAILGUARD_FUZZ_RUNS ?? scaled(1500, 150));
 
 function mutateText(text: string, m: readonly [number, string, string] | undefined): string {
   if (m === undefined || text.length === 0) return text;
@@ -123,7 +124,7 @@ describe('fuzzing (seeded, reproducible)', () => {
   }, 240_000);
 
   it('a sample of mutants through the real CLI: exit 0, 1 or 2, and no stack trace', async () => {
-    const samples = fc.sample(fc.tuple(fc.nat(snapshots.length - 1), mutations, textMutation), { seed: SEED + 2, numRuns: 24 });
+    const samples = fc.sample(fc.tuple(fc.nat(snapshots.length - 1), mutations, textMutation), { seed: SEED + 2, numRuns: scaled(24, 6) });
     const codes = new Set<number>();
     for (const [base, ops, text] of samples) {
       const path = join(dir, `cli-${counter++}.json`);

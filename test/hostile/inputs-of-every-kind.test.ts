@@ -9,6 +9,7 @@ import { OPERATORS } from '../../engine/operators/index.js';
 import type { ValueOperator } from '../../engine/operators/types.js';
 import { prepareCheck } from '../../engine/run-check.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
+import { scaled } from '../helpers/scale.js';
 
 /**
  * Every kind of input has a size limit and a located error; every text output keeps control characters from
@@ -139,7 +140,7 @@ describe('pipes', () => {
   it('check … | head ends quietly with exit 0, whatever the size of the output', async () => {
     const snapshot = join(dir, 'pipes/10k.json');
     mkdirSync(join(dir, 'pipes'));
-    await generateSnapshot(snapshot, 10_000);
+    await generateSnapshot(snapshot, scaled(10_000, 3000));
     const bin = join(ROOT, 'dist', 'cli', 'main.js');
     for (const out of [[], ['--out', '/dev/stdout']]) {
       const shell = `${JSON.stringify(process.execPath)} ${bin} check ${snapshot} --quiet ${out.join(' ')} | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`;

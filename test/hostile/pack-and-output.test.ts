@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSnapshot } from '../../bench/generate-snapshot.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
+import { scaled } from '../helpers/scale.js';
 
 /**
  * A rule pack is data someone else may have written, and its diagnostics end up in public CI logs: it reads only
@@ -192,7 +193,7 @@ describe('--out', () => {
     const folder = join(dir, 'interrupt');
     mkdirSync(folder);
     const snapshot = join(folder, 'snapshot.json');
-    await generateSnapshot(snapshot, 8000);
+    await generateSnapshot(snapshot, scaled(8000, 3000));
     for (const [signal, code] of [
       ['SIGINT', 130],
       ['SIGTERM', 143],
