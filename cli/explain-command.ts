@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { TrailguardError } from '../engine/core/errors.js';
+import { statementLabel } from '../engine/core/evidence.js';
 import { jsonSafe, terminalSafeLines } from '../engine/core/safe-text.js';
 import { type Explanation, explain, type StepTrace } from '../engine/explain.js';
 import type { RequestTrace } from '../engine/iam/check-policy.js';
@@ -98,7 +99,7 @@ function requestLines(r: RequestTrace): string[] {
     out.push(`    absent    ${k}  ← ${origin}`);
   }
   for (const s of r.statements) {
-    const name = s.sid === undefined ? `Statement[${s.index}]` : `Statement[${s.index}] (Sid "${s.sid}")`;
+    const name = statementLabel(s);
     out.push(`    ${name} ${s.effect}: ${s.applies ? 'applies' : 'does not apply'}`);
     for (const problem of s.problems) out.push(`      ✗ invalid    ${problem}`);
     out.push(`      ${mark(s.principal.ok)} principal  ${s.principal.detail}`);

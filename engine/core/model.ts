@@ -1,3 +1,5 @@
+import type { PolicyEvidence } from './evidence.js';
+
 /** The statuses a finding can have. */
 export type Status = 'pass' | 'fail' | 'unknown' | 'skip' | 'waived' | 'error';
 export const STATUSES: readonly Status[] = ['fail', 'error', 'unknown', 'waived', 'skip', 'pass'];
@@ -28,8 +30,8 @@ export interface AssertionEvidence {
   readonly reason: string;
   /** The value observed, when it is small enough to quote. */
   readonly observed?: unknown;
-  /** Operator-specific evidence, e.g. the statements that granted or blocked a request. */
-  readonly details?: unknown;
+  /** The IAM policy operator's evidence: the statements that granted or blocked the request, and why. */
+  readonly details?: PolicyEvidence;
   /** The looked-up document the path was read from (a key ARN): its content is in the results' `documents`. */
   readonly document?: string;
 }

@@ -1,11 +1,23 @@
+import {
+  type ContextValue,
+  type Decision,
+  type EvaluatedRequest,
+  LISTED,
+  type PolicyEvidence,
+  type ProbeOutcome,
+  type StatementRef,
+} from '../core/evidence.js';
 import { type Candidate, candidatesFor, isDelegation, type PrincipalSource } from './candidates.js';
 import { evaluatePolicy, statementApplies, statementRef } from './evaluate-policy.js';
 import { otherAccounts } from './other-accounts.js';
 import { buildRequest, describeProbe, describeRequirement, forAccount, type Probe, type RequestSpec, withoutKeys } from './request-spec.js';
 import { closestAllow, describePrincipal, label, labels, lacks, type StatementTrace, traceStatement } from './trace.js';
-import type { ContextValue, Decision, IamRequest, Policy, RequestPrincipal, Statement, StatementRef } from './types.js';
+import type { IamRequest, Policy, RequestPrincipal, Statement } from './types.js';
+
+export type { EvaluatedRequest, PolicyEvidence, ProbeOutcome } from '../core/evidence.js';
+
 import { describeOption, dimensions, inWorld, type World, worlds } from './unknown-values.js';
-import { combineWorlds, tooManyWorlds, type UnrecordedKey } from './unrecorded.js';
+import { combineWorlds, tooManyWorlds } from './unrecorded.js';
 
 export type { PrincipalSource } from './candidates.js';
 export type { UnrecordedKey } from './unrecorded.js';
@@ -44,45 +56,11 @@ export interface RequestTrace {
   readonly assumed?: Readonly<Record<string, string>>;
 }
 
-/** What one probe found: `allowedBy` names the statements that allow it (only when one does). */
-export interface ProbeOutcome {
-  readonly name: string;
-  /** The account the probe stood in for, for another-account probes. */
-  readonly account?: string;
-  readonly allowed: boolean;
-  readonly allowedBy?: readonly StatementRef[];
-}
-
 interface ProbeRun {
   readonly outcome: ProbeOutcome;
   readonly probe: Probe;
   readonly variant: string | undefined;
 }
-
-/** The evidence of a policy check; the request itself (caller and action) is named in the reason. */
-export interface PolicyEvidence {
-  readonly decision: Decision;
-  readonly allowedBy?: readonly StatementRef[];
-  readonly deniedBy?: readonly StatementRef[];
-  readonly probes?: readonly ProbeOutcome[];
-  readonly closest?: { readonly statement: StatementRef; readonly lacks: readonly string[] };
-  readonly policyProblems?: readonly string[];
-  /** On a failed check, the request that was evaluated, so a reader can see exactly what was asked. */
-  readonly request?: EvaluatedRequest;
-  /** Condition keys the policy reads whose values no snapshot records, and what each value would decide. */
-  readonly unrecorded?: readonly UnrecordedKey[];
-  /**
-   * How many entries each list above left out: a list holds at most {@link LISTED}, so the evidence of a finding
-   * stays small whatever the policy (10,000 empty statements would otherwise put 40,000 problems in every finding).
-   */
-  readonly omitted?: Readonly<Record<string, number>>;
-}
-
-/** The most entries one evidence list holds; the rest are counted in `omitted`. */
-export const LISTED = 10;
-
-/** A request spec with its caller described in words. */
-export type EvaluatedRequest = Omit<RequestSpec, 'principal' | 'unknown' | 'origins' | 'standard'> & { readonly caller: string };
 
 export interface PolicyCheckResult {
   readonly status: 'pass' | 'fail' | 'unknown';

@@ -1,3 +1,4 @@
+import { statementLabel } from '../core/evidence.js';
 import { evaluateCondition } from './evaluate-condition.js';
 import { actionMatches, principalMatches, resourceMatches, statementRef } from './evaluate-policy.js';
 import type { ContextValue, IamRequest, Pattern, Policy, PrincipalEntry, RequestPrincipal, Statement, StatementRef } from './types.js';
@@ -151,11 +152,11 @@ function listOf(value: ContextValue | undefined): readonly string[] | null {
   return typeof value === 'string' ? [value] : value;
 }
 
-/** `Statement[1] "Allow CloudTrail to encrypt logs"`: the JSON index and the Sid, as an auditor finds it. */
+/** {@link statementLabel}, kept per reference: the same statements are named on every trail of a key. */
 export function label(ref: StatementRef): string {
   let text = labelCache.get(ref);
   if (text === undefined) {
-    text = ref.sid === undefined ? `Statement[${ref.index}]` : `Statement[${ref.index}] (Sid "${ref.sid}")`;
+    text = statementLabel(ref);
     labelCache.set(ref, text);
   }
   return text;

@@ -1,4 +1,7 @@
+import type { ContextValue, Decision, StatementRef } from '../core/evidence.js';
 import type { WildcardMatcher } from '../core/wildcard.js';
+
+export type { ContextValue, Decision, StatementRef } from '../core/evidence.js';
 
 export type Effect = 'Allow' | 'Deny';
 
@@ -64,7 +67,6 @@ export interface Policy {
 }
 
 /** A context value: IAM context keys are single strings or lists of strings. */
-export type ContextValue = string | readonly string[];
 
 /**
  * A context key whose value is real in the request AWS would see but recorded nowhere trailguard can read
@@ -93,13 +95,6 @@ export interface IamRequest {
   /** Keys whose value is real but unrecorded; absent from `context` unless a world of values sets them. */
   readonly unknown?: readonly UnknownKey[];
 }
-
-export interface StatementRef {
-  readonly index: number;
-  readonly sid?: string;
-}
-
-export type Decision = 'allowed' | 'denied' | 'not-allowed';
 
 export interface PolicyDecision {
   readonly decision: Decision;

@@ -1,17 +1,10 @@
+import type { UnrecordedKey } from '../core/evidence.js';
 import type { PolicyCheckResult } from './check-policy.js';
 import { type Dimension, describeOption, MAX_WORLDS, type World } from './unknown-values.js';
 
-/** A key whose value is real but unrecorded: the verdict under each value tried, and what would decide it. */
-export interface UnrecordedKey {
-  readonly key: string;
-  /** What would decide it ("whether account 111122223333 belongs to an organisation…"). */
-  readonly decidedBy: string;
-  /** Whether the verdict changes with the key's value. */
-  readonly decisive: boolean;
-  /** The verdict for each value tried (`"o-a1b2c3d4e5"`, `another value`, `absent`). */
-  readonly outcomes: Readonly<Record<string, 'pass' | 'fail' | 'pass or fail'>>;
-}
+export type { UnrecordedKey } from '../core/evidence.js';
 
+/** A key whose value is real but unrecorded: the verdict under each value tried, and what would decide it. */
 /** The verdict when the unrecorded keys a policy reads have more combinations than are tried: unknown, naming them. */
 export function tooManyWorlds(unknown: readonly Dimension[]): PolicyCheckResult {
   return {

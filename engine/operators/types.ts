@@ -1,3 +1,4 @@
+import type { PolicyEvidence } from '../core/evidence.js';
 import type { Scope, Template } from '../template/template.js';
 
 export type OperatorStatus = 'pass' | 'fail' | 'unknown';
@@ -7,7 +8,7 @@ export interface OperatorResult {
   readonly status: OperatorStatus;
   /** A predicate phrase (`is "Disabled", not "Enabled"`) or, for policy operators, a whole clause. */
   readonly reason: string;
-  readonly details?: unknown;
+  readonly details?: PolicyEvidence;
 }
 
 /** Given to `compile`: turns option strings with `{{…}}` into templates (and records what they read). */

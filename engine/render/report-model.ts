@@ -226,7 +226,7 @@ function waiverView(w: WaiverEvidence, resource: string): WaiverView {
 
 function evidenceView(e: AssertionEvidence, message: string, documents: DocumentIndex, full: boolean): EvidenceView {
   const links = statementLinks(e.details, documents.position(e.document));
-  const details = (e.details ?? {}) as { closest?: { lacks?: readonly string[] }; request?: unknown };
+  const details = e.details;
   return {
     path: e.path,
     op: e.op,
@@ -235,8 +235,8 @@ function evidenceView(e: AssertionEvidence, message: string, documents: Document
     inMessage: message.includes(e.reason),
     statements: full ? statementViews(links, documents.policy(e.document)) : [],
     links,
-    lacks: full ? (details.closest?.lacks ?? []) : [],
-    request: full && details.request !== undefined ? JSON.stringify(details.request, null, 2) : null,
+    lacks: full ? (details?.closest?.lacks ?? []) : [],
+    request: full && details?.request !== undefined ? JSON.stringify(details.request, null, 2) : null,
   };
 }
 

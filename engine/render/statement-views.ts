@@ -1,3 +1,5 @@
+import { type PolicyEvidence, type StatementRef, statementLabel } from '../core/evidence.js';
+
 /** A statement an evidence item names, shown as the policy holds it. */
 export interface StatementView {
   /** The statement's position in the policy's Statement list. */
@@ -20,18 +22,6 @@ export interface PolicyView {
   readonly statements: readonly { readonly label: string; readonly anchor: string; readonly source: string }[];
 }
 
-interface Ref {
-  readonly index: number;
-  readonly sid?: string;
-}
-
-interface PolicyDetails {
-  readonly allowedBy?: readonly Ref[];
-  readonly deniedBy?: readonly Ref[];
-  readonly closest?: { readonly statement: Ref };
-  readonly probes?: readonly { readonly name: string; readonly allowedBy?: readonly Ref[] }[];
-}
-
 /** The fragment ids of a document's policy and statements, given the document's position among the results'. */
 export function policyAnchor(position: number): string {
   return `policy-${position}`;
@@ -39,10 +29,6 @@ export function policyAnchor(position: number): string {
 
 function statementAnchor(position: number, index: number): string {
   return `policy-${position}-statement-${index}`;
-}
-
-function label(index: number, sid: unknown): string {
-  return typeof sid === 'string' ? `Statement[${index}] (Sid "${sid}")` : `Statement[${index}]`;
 }
 
 function statementsOf(policy: unknown): unknown[] {
@@ -55,14 +41,13 @@ function statementsOf(policy: unknown): unknown[] {
  * The statements an `iam-policy` evidence names (granting, blocking, the closest candidate, those that also allow a
  * probe), each once with every role it plays. Nothing for other operators.
  */
-export function statementLinks(details: unknown, position: number | undefined): StatementLink[] {
-  if (details === null || typeof details !== 'object' || position === undefined) return [];
-  const d = details as PolicyDetails;
-  const named: [string, Ref][] = [
-    ...(d.allowedBy ?? []).map((r) => ['allows the request', r] as [string, Ref]),
-    ...(d.deniedBy ?? []).map((r) => ['denies the request', r] as [string, Ref]),
-    ...(d.closest === undefined ? [] : [['closest to allowing it', d.closest.statement] as [string, Ref]]),
-    ...(d.probes ?? []).flatMap((p) => (p.allowedBy ?? []).map((r) => [`also allows probe ${p.name}`, r] as [string, Ref])),
+export function statementLinks(d: PolicyEvidence | undefined, position: number | undefined): StatementLink[] {
+  if (d === undefined || position === undefined) return [];
+  const named: [string, StatementRef][] = [
+    ...(d.allowedBy ?? []).map((r): [string, StatementRef] => ['allows the request', r]),
+    ...(d.deniedBy ?? []).map((r): [string, StatementRef] => ['denies the request', r]),
+    ...(d.closest === undefined ? [] : [['closest to allowing it', d.closest.statement] as [string, StatementRef]]),
+    ...(d.probes ?? []).flatMap((p) => (p.allowedBy ?? []).map((r): [string, StatementRef] => [`also allows probe ${p.name}`, r])),
   ];
   const byIndex = new Map<number, StatementLink>();
   for (const [role, ref] of named) {
@@ -70,7 +55,7 @@ export function statementLinks(details: unknown, position: number | undefined): 
     byIndex.set(
       ref.index,
       existing === undefined
-        ? { index: ref.index, role, label: label(ref.index, ref.sid), anchor: statementAnchor(position, ref.index) }
+        ? { index: ref.index, role, label: statementLabel(ref), anchor: statementAnchor(position, ref.index) }
         : { ...existing, role: `${existing.role}; ${role}` },
     );
   }
@@ -90,7 +75,7 @@ export function policyView(arn: string, position: number, policy: unknown): Poli
     arn,
     anchor: policyAnchor(position),
     statements: statementsOf(policy).map((statement, index) => ({
-      label: label(index, (statement as { Sid?: unknown } | null)?.Sid),
+      label: statementLabel({ index, sid: (statement as { Sid?: unknown } | null)?.Sid }),
       anchor: statementAnchor(position, index),
       source: JSON.stringify(statement, null, 2),
     })),

@@ -263,8 +263,8 @@ describe('built-in pack: ambiguous data is unknown, never a verdict that depends
     const f = await verdicts([trail()], { [KEY_ARN]: { ...goodKey, policy: withInvalid } });
     for (const rule of POLICY_RULES) {
       expect(f[rule]?.status, rule).toBe('pass');
-      const details = f[rule]?.evidence.assertions?.[0]?.details as { policyProblems?: string[] };
-      expect(details.policyProblems, rule).toEqual(['Statement[5] (Sid "Typo"): Effect must be "Allow" or "Deny", found "Alow"']);
+      const details = f[rule]?.evidence.assertions?.[0]?.details;
+      expect(details?.policyProblems, rule).toEqual(['Statement[5] (Sid "Typo"): Effect must be "Allow" or "Deny", found "Alow"']);
     }
   });
 });

@@ -1,0 +1,78 @@
+/**
+ * The evidence contract: what the IAM policy operator records about a policy check, as the results document holds
+ * it in `assertions[].details`, the reports render it, and `explain` prints it. Declared once, here; the evaluator
+ * produces it, the renderers and the CLI read it.
+ */
+
+/** A statement of a policy as evidence names it: its position in the `Statement` list and its Sid. */
+export interface StatementRef {
+  readonly index: number;
+  readonly sid?: string;
+}
+
+/** A request context value: one string, or several (a multivalued key such as `kms:EncryptionContextKeys`). */
+export type ContextValue = string | readonly string[];
+
+/** The policy's effective decision on a request: an explicit Deny wins; without an Allow it is not allowed. */
+export type Decision = 'allowed' | 'denied' | 'not-allowed';
+
+/** A condition key the policy reads whose value no snapshot records, and what each value would decide. */
+export interface UnrecordedKey {
+  readonly key: string;
+  /** What would decide it ("whether account 111122223333 belongs to an organisation…"). */
+  readonly decidedBy: string;
+  /** Whether the verdict changes with the key's value. */
+  readonly decisive: boolean;
+  /** The verdict for each value tried (`"o-a1b2c3d4e5"`, `another value`, `absent`). */
+  readonly outcomes: Readonly<Record<string, 'pass' | 'fail' | 'pass or fail'>>;
+}
+
+/** What one probe (the request without a context key, or for another account) found. */
+export interface ProbeOutcome {
+  readonly name: string;
+  /** The account the probe stood in for, for another-account probes. */
+  readonly account?: string;
+  readonly allowed: boolean;
+  /** The statements that allow it (only when one does). */
+  readonly allowedBy?: readonly StatementRef[];
+}
+
+/** The request a failed check evaluated, so a reader can see exactly what was asked. */
+export interface EvaluatedRequest {
+  /** The caller in words (`service cloudtrail.amazonaws.com`, an IAM ARN). */
+  readonly caller: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context: Readonly<Record<string, ContextValue>>;
+  readonly encryptionContext: Readonly<Record<string, string>>;
+}
+
+/** The most entries one evidence list holds; the rest are counted in `omitted`. */
+export const LISTED = 10;
+
+/** The evidence of a policy check; the request itself (caller and action) is named in the reason. */
+export interface PolicyEvidence {
+  readonly decision: Decision;
+  readonly allowedBy?: readonly StatementRef[];
+  readonly deniedBy?: readonly StatementRef[];
+  readonly probes?: readonly ProbeOutcome[];
+  /** On a fail: the Allow statement closest to granting the request, and what it lacks. */
+  readonly closest?: { readonly statement: StatementRef; readonly lacks: readonly string[] };
+  /** Statements skipped as invalid, and why: named whatever the verdict. */
+  readonly policyProblems?: readonly string[];
+  readonly request?: EvaluatedRequest;
+  readonly unrecorded?: readonly UnrecordedKey[];
+  /**
+   * How many entries each list above left out: a list holds at most {@link LISTED}, so the evidence of a finding
+   * stays small whatever the policy (10,000 empty statements would otherwise put 40,000 problems in every finding).
+   */
+  readonly omitted?: Readonly<Record<string, number>>;
+}
+
+/**
+ * `Statement[1] (Sid "Allow CloudTrail to encrypt logs")`: the JSON index and the Sid, as an auditor finds it in the
+ * policy. The one way a statement is named, in messages, reports and `explain`.
+ */
+export function statementLabel(ref: { readonly index: number; readonly sid?: unknown }): string {
+  return typeof ref.sid === 'string' ? `Statement[${ref.index}] (Sid "${ref.sid}")` : `Statement[${ref.index}]`;
+}
