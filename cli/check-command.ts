@@ -1,7 +1,5 @@
 import type { Argv } from 'yargs';
-import { TrailguardError, terminalSafe } from '../engine/core/errors.js';
-import { SEVERITIES, type Severity } from '../engine/core/model.js';
-import { prepareCheck } from '../engine/run-check.js';
+import { prepareCheck, SEVERITIES, type Severity, TrailguardError, terminalSafe } from '../engine/index.js';
 import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { describeSummary } from './summary-line.js';

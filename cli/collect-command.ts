@@ -3,9 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { AccountResult, CollectedSnapshot, ProgressEvent } from '../collectors/index.js';
-import { formatDiagnostic, TrailguardError, terminalSafe } from '../engine/core/errors.js';
-import { readTextFile } from '../engine/input/read-input.js';
-import { TOOL_VERSION } from '../engine/run-check.js';
+import { formatDiagnostic, readTextFile, TOOL_VERSION, TrailguardError, terminalSafe } from '../engine/index.js';
 import { terminal } from './terminal.js';
 import { prepareOutput, writeOutput } from './write-output.js';
 

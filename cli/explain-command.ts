@@ -1,9 +1,14 @@
 import type { Argv } from 'yargs';
-import { TrailguardError } from '../engine/core/errors.js';
-import { statementLabel } from '../engine/core/evidence.js';
-import { jsonSafe, terminalSafeLines } from '../engine/core/safe-text.js';
-import { type Explanation, explain, type StepTrace } from '../engine/explain.js';
-import type { RequestTrace } from '../engine/iam/check-policy.js';
+import {
+  type Explanation,
+  explain,
+  jsonSafe,
+  type RequestTrace,
+  type StepTrace,
+  statementLabel,
+  TrailguardError,
+  terminalSafeLines,
+} from '../engine/index.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { prepareOutput, writeOutput } from './write-output.js';
 

@@ -1,9 +1,13 @@
 import type { Argv } from 'yargs';
-import { TrailguardError } from '../engine/core/errors.js';
-import { readTextFile } from '../engine/input/read-input.js';
-import { checkTemplate, customTemplateFormatter } from '../engine/render/format-template.js';
-import { FORMATS } from '../engine/render/formats.js';
-import type { FormatOptions, Formatter } from '../engine/render/formatter.js';
+import {
+  checkTemplate,
+  customTemplateFormatter,
+  FORMATS,
+  type FormatOptions,
+  type Formatter,
+  readTextFile,
+  TrailguardError,
+} from '../engine/index.js';
 
 export interface OutputArgs {
   readonly format: string | undefined;

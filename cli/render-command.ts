@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
-import { loadResults } from '../engine/results/load-results.js';
-import { streamOf } from '../engine/results/results.js';
+import { loadResults, streamOf } from '../engine/index.js';
 import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
 import { prepareOutput, writeOutput } from './write-output.js';
 

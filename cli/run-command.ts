@@ -1,7 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import yargs from 'yargs';
-import { type Diagnostic, formatDiagnostic, TrailguardError, terminalSafe } from '../engine/core/errors.js';
-import { TOOL_VERSION } from '../engine/run-check.js';
+import { type Diagnostic, formatDiagnostic, TOOL_VERSION, TrailguardError, terminalSafe } from '../engine/index.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
 import { type ExplainArgs, explainBuilder, runExplain } from './explain-command.js';

@@ -1,6 +1,4 @@
-import { STATUSES } from '../engine/core/model.js';
-import type { ResultsHead, Summary } from '../engine/results/results.js';
-import type { WaiverOutcome } from '../engine/waivers/waivers.js';
+import { type ResultsHead, STATUSES, type Summary, type WaiverOutcome } from '../engine/index.js';
 
 /** `trailguard: 20 findings (4 fail, 2 unknown, 14 pass) for 4 rules on 1 snapshot; 4 failing at or above info → out.json` */
 export function describeSummary(

@@ -1,7 +1,5 @@
 import type { Argv } from 'yargs';
-import { terminalSafeLines } from '../engine/core/safe-text.js';
-import { BUILTIN_PACK_DIR } from '../engine/rules/load-rules.js';
-import { runRuleTests } from '../engine/testing/rule-tests.js';
+import { BUILTIN_PACK_DIR, runRuleTests, terminalSafeLines } from '../engine/index.js';
 import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 
 export interface TestArgs {

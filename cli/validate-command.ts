@@ -1,8 +1,5 @@
 import type { Argv } from 'yargs';
-import { combineErrors } from '../engine/core/errors.js';
-import { terminalSafeLines } from '../engine/core/safe-text.js';
-import { BUILTIN_PACK_DIR, loadRulePacksChecked } from '../engine/rules/load-rules.js';
-import { loadPackTests } from '../engine/testing/rule-tests.js';
+import { BUILTIN_PACK_DIR, combineErrors, loadPackTests, loadRulePacksChecked, terminalSafeLines } from '../engine/index.js';
 import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 
 export interface ValidateArgs {

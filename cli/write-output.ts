@@ -4,7 +4,7 @@ import { createWriteStream, type Stats } from 'node:fs';
 import { chmod, chown, lstat, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { InternalError, TrailguardError } from '../engine/core/errors.js';
+import { InternalError, TrailguardError } from '../engine/index.js';
 import { announceTemp, removeStaleTemps, tempName } from './temp-files.js';
 
 const BATCH = 1 << 20;

@@ -8,6 +8,7 @@ import { readTarget } from './rules/read-target.js';
 import { loadRunInputs, type RunInputs } from './run-check.js';
 import { SnapshotSet } from './snapshot/snapshot-set.js';
 
+/** What `explain` evaluates: the run inputs of a check, one rule id and one resource (its id, or its name when unique). */
 export interface ExplainRequest extends Omit<RunInputs, 'waivers'> {
   readonly rule: string;
   /** The resource's id, or its name when only one resource has it. */

@@ -1,26 +1,45 @@
 /**
- * trailguard's engine: load snapshots and rule packs, evaluate, and render results. The CLI is one user of this
- * API; it imports nothing from the collectors or the CLI.
+ * trailguard's engine, the package's public API (`import … from 'trailguard'`): load snapshots and rule packs,
+ * evaluate, explain, test rules, and render results. The CLI is one user of this API and imports nothing else from
+ * the engine; the engine imports nothing from the collectors or the CLI. docs/api.md lists every export.
  */
 
-export { type Diagnostic, type ErrorCode, formatDiagnostic, TrailguardError } from './core/errors.js';
-export type { AssertionEvidence, Evidence, Finding, ResourceRef, Severity, Status } from './core/model.js';
+export { combineErrors, type Diagnostic, type ErrorCode, formatDiagnostic, InternalError, TrailguardError } from './core/errors.js';
+export type { EvaluatedRequest, PolicyEvidence, ProbeOutcome, StatementRef, UnrecordedKey } from './core/evidence.js';
+export { statementLabel } from './core/evidence.js';
+export type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Severity, Status } from './core/model.js';
 export { atLeast, SEVERITIES, STATUSES } from './core/model.js';
+export { jsonSafe, quote, terminalSafe, terminalSafeLines, xmlSafe } from './core/safe-text.js';
 export { evaluateRule, evaluateRules } from './evaluate/evaluate-rule.js';
-export { checkPolicy, type PolicyCheck, type PolicyCheckResult } from './iam/check-policy.js';
+export { type ExplainRequest, type Explanation, explain, type StepTrace } from './explain.js';
+export { checkPolicy, type PolicyCheck, type PolicyCheckResult, type RequestTrace } from './iam/check-policy.js';
 export { evaluatePolicy, makeRequest } from './iam/evaluate-policy.js';
 export { parsePolicy } from './iam/parse-policy.js';
 export { closestAllow, type StatementTrace, tracePolicy } from './iam/trace.js';
-export type { IamRequest, Policy, PolicyDecision, RequestPrincipal, Statement, StatementRef } from './iam/types.js';
+export type { IamRequest, Policy, PolicyDecision, RequestPrincipal, Statement } from './iam/types.js';
+export { type InputKind, readTextFile, SIZE_LIMITS } from './input/read-input.js';
 export { OPERATORS } from './operators/index.js';
 export type { OperatorDefinition, OperatorResult } from './operators/types.js';
+export { checkTemplate, customTemplateFormatter } from './render/format-template.js';
 export { FORMATS } from './render/formats.js';
 export type { FormatOptions, Formatter } from './render/formatter.js';
-export { isFailing, RESULTS_VERSION, type ResultsDocument, type ResultsHead, type Summary, SummaryBuilder } from './results/results.js';
+export { loadResults } from './results/load-results.js';
+export {
+  isFailing,
+  RESULTS_VERSION,
+  type ResultsDocument,
+  type ResultsHead,
+  type ResultsStream,
+  type Summary,
+  SummaryBuilder,
+  streamOf,
+} from './results/results.js';
 export type { CompiledRule, RuleInfo } from './rules/compiled-rule.js';
-export { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rules.js';
+export { BUILTIN_PACK_DIR, loadRulePacks, loadRulePacksChecked, type RulePack } from './rules/load-rules.js';
 export { LOOKUPS } from './rules/lookups.js';
 export { type CheckRequest, type PreparedCheck, prepareCheck, TOOL_VERSION } from './run-check.js';
-export { loadSnapshot, loadSnapshots, SNAPSHOT_SCHEMA_VERSION } from './snapshot/load-snapshot.js';
+export { inMemorySnapshot, loadSnapshot, loadSnapshots, SNAPSHOT_SCHEMA_VERSION, snapshotFromData } from './snapshot/load-snapshot.js';
 export { SnapshotSet } from './snapshot/snapshot-set.js';
 export type { KeyEntry, KeyView, LoadedSnapshot, SnapshotDocument } from './snapshot/types.js';
+export { loadPackTests, type RuleTest, runRuleTests, type TestRun } from './testing/rule-tests.js';
+export { loadWaivers, type Waiver, type WaiverOutcome } from './waivers/waivers.js';

@@ -12,10 +12,13 @@ import { SnapshotSet } from './snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from './snapshot/types.js';
 import { loadWaivers, type Waiver, WaiverSet } from './waivers/waivers.js';
 
+/** trailguard's version (package.json), recorded in every results document. */
 export const TOOL_VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
+/** What a check reads and how it judges: the snapshots, rule packs, parameters, waivers and fail thresholds. */
 export interface CheckRequest {
-  readonly snapshots: readonly string[];
+  /** Snapshot files, or snapshots already in memory (`inMemorySnapshot`). */
+  readonly snapshots: readonly (string | LoadedSnapshot)[];
   /** Extra rule packs (folders or files). */
   readonly rules?: readonly string[];
   /** Run the built-in pack too (default: only when no other pack is given). */

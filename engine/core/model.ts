@@ -2,8 +2,10 @@ import type { PolicyEvidence } from './evidence.js';
 
 /** The statuses a finding can have. */
 export type Status = 'pass' | 'fail' | 'unknown' | 'skip' | 'waived' | 'error';
+/** Every status, in the order reports list them (failing first). */
 export const STATUSES: readonly Status[] = ['fail', 'error', 'unknown', 'waived', 'skip', 'pass'];
 
+/** A rule's severity. */
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 /** Most severe first. */
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -46,6 +48,7 @@ export interface Fix {
   readonly document?: string;
 }
 
+/** A finding's evidence: the conditions and assertions with what each found, the lookups, an error, a waiver. */
 export interface Evidence {
   /** The `when` conditions, when one of them made the rule not apply. */
   readonly when?: readonly AssertionEvidence[];

@@ -24,6 +24,7 @@ export type { UnrecordedKey } from './unrecorded.js';
 
 export type Expectation = 'allowed' | 'not-allowed' | 'denied';
 
+/** A policy check: the request to evaluate for each caller, what its decision must be, and the probes a confined grant must refuse. */
 export interface PolicyCheck {
   readonly expect: Expectation;
   /** The action asked for (also in each request), to name it when no candidate caller exists. */
@@ -62,6 +63,7 @@ interface ProbeRun {
   readonly variant: string | undefined;
 }
 
+/** A policy check's verdict, its reason in words, and its evidence. */
 export interface PolicyCheckResult {
   readonly status: 'pass' | 'fail' | 'unknown';
   readonly reason: string;

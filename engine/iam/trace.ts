@@ -58,6 +58,7 @@ export function traceStatement(statement: Statement, request: IamRequest): State
   };
 }
 
+/** How each statement of a policy treats a request: principal, action, resource and every condition, each marked. */
 export function tracePolicy(policy: Policy, request: IamRequest): readonly StatementTrace[] {
   return policy.statements.map((statement) => traceStatement(statement, request));
 }

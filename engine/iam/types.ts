@@ -59,6 +59,7 @@ export interface Statement {
   readonly source: unknown;
 }
 
+/** A key policy parsed for evaluation: its version, statements (with their problems) and problems of its own. */
 export interface Policy {
   readonly version: string | undefined;
   readonly statements: readonly Statement[];
@@ -96,6 +97,7 @@ export interface IamRequest {
   readonly unknown?: readonly UnknownKey[];
 }
 
+/** A policy's decision on a request, with the statements that allowed and denied it. */
 export interface PolicyDecision {
   readonly decision: Decision;
   readonly allowedBy: readonly StatementRef[];

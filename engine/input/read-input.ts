@@ -29,6 +29,7 @@ export const SIZE_LIMITS = {
   'accounts file': 1 * MiB,
 } as const;
 
+/** The kinds of file trailguard reads, each with its size limit in `SIZE_LIMITS`. */
 export type InputKind = keyof typeof SIZE_LIMITS;
 
 /** A file's text and the SHA-256 of its bytes; file errors become one clear diagnostic. */

@@ -46,4 +46,5 @@ export interface MatchesOperator extends Common {
   compile(options: Readonly<Record<string, unknown>>, context: CompileContext): MatchesTest;
 }
 
+/** An operator of the catalogue: one that tests each selected value, or one that judges them all at once. */
 export type OperatorDefinition = ValueOperator | MatchesOperator;

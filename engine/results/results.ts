@@ -3,6 +3,7 @@ import type { RuleInfo } from '../rules/compiled-rule.js';
 import type { ApiError, LoadedSnapshot } from '../snapshot/types.js';
 import type { WaiverOutcome } from '../waivers/waivers.js';
 
+/** The results document version this trailguard writes and reads (schemas/results-v1.schema.json). */
 export const RESULTS_VERSION = 1;
 
 /** One snapshot file the run read: enough to prove which data was checked. */
@@ -43,6 +44,7 @@ export interface ResultsHead {
   readonly inputs: readonly InputInfo[];
 }
 
+/** The counts of a run: by status, rule and severity; how many findings fail it; how many inputs are incomplete. */
 export interface Summary {
   readonly total: number;
   readonly byStatus: Readonly<Record<Status, number>>;
@@ -63,6 +65,7 @@ export interface ResultsTail {
   readonly summary: Summary;
 }
 
+/** A whole results document, as `check --format json` writes it and `render` reads it. */
 export interface ResultsDocument extends ResultsHead, ResultsTail {
   readonly findings: readonly Finding[];
 }

@@ -72,6 +72,7 @@ export interface RuleInfo {
   readonly params?: Readonly<Record<string, unknown>>;
 }
 
+/** A rule file compiled: its metadata, resource selection, bindings, conditions, assertions, messages and fixes, ready to evaluate. */
 export interface CompiledRule {
   readonly info: RuleInfo;
   /** Rules with the same resources specification select the same resources, and are evaluated together. */

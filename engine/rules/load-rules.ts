@@ -32,6 +32,7 @@ export interface RulePack {
   withParams(ruleId: string, extra: ParamOverrides): CompiledRule;
 }
 
+/** The folder of the built-in pack, `cis-cloudtrail-kms`: give it to `loadRulePacks` or `runRuleTests` like any pack. */
 export const BUILTIN_PACK_DIR = packagePath('rules', 'cis-cloudtrail-kms');
 
 /** Files in a pack folder that are not rules: the pack's own metadata and rule tests. */

@@ -59,4 +59,5 @@ function byAlias(aliasArn: string, set: SnapshotSet): LookupOutcome {
   return { found: false, reason: `alias ${aliasArn} cannot be resolved: no snapshot records which key it names` };
 }
 
+/** Every lookup kind a rule binding can use (`kms-key`), by name. */
 export const LOOKUPS: ReadonlyMap<string, LookupDefinition> = new Map([[kmsKey.name, kmsKey]]);

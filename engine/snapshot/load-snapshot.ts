@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { combineErrors, type Diagnostic, lineColumn, TrailguardError } from '../core/errors.js';
 import { duplicateKeys } from '../input/json-duplicates.js';
 import { locateInJson } from '../input/json-location.js';
@@ -5,6 +6,7 @@ import { parseJson, readTextFile } from '../input/read-input.js';
 import { describeValue, displayPath, escapePointer, loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
 import type { LoadedSnapshot, SnapshotDocument } from './types.js';
 
+/** The snapshot schema version this trailguard reads (`schemaVersion`; schemas/snapshot-v1.schema.json). */
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
 /** The largest key policy KMS accepts (PutKeyPolicy: 32 KB). */
@@ -199,9 +201,19 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** Loads several snapshots, reporting the problems of every file together. */
-export async function loadSnapshots(paths: readonly string[]): Promise<LoadedSnapshot[]> {
-  const results = await Promise.allSettled(paths.map((p) => loadSnapshot(p)));
+/**
+ * A snapshot held in memory (a library user's own collection), validated as a file would be. Problems are located
+ * in its JSON as `JSON.stringify(data, null, 2)` writes it, under `name`; the SHA-256 is that text's.
+ */
+export function inMemorySnapshot(data: unknown, name = 'in-memory snapshot'): LoadedSnapshot {
+  const text = JSON.stringify(data, null, 2) ?? 'null';
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  return snapshotFromData(JSON.parse(text), { path: name, sha256, text, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) });
+}
+
+/** Loads several snapshots (files, or snapshots already in memory), reporting the problems of every file together. */
+export async function loadSnapshots(paths: readonly (string | LoadedSnapshot)[]): Promise<LoadedSnapshot[]> {
+  const results = await Promise.allSettled(paths.map((p) => (typeof p === 'string' ? loadSnapshot(p) : Promise.resolve(p))));
   const failure = combineErrors(results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
   if (failure !== undefined) throw failure;
   return results.map((r) => (r as PromiseFulfilledResult<LoadedSnapshot>).value);

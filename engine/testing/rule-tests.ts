@@ -55,6 +55,7 @@ export interface RuleCoverage {
   readonly gaps: readonly string[];
 }
 
+/** The outcome of `runRuleTests`: each test, the coverage of each rule, and the rules without tests. */
 export interface TestRun {
   readonly outcomes: readonly TestOutcome[];
   readonly coverage: readonly RuleCoverage[];
