@@ -2,7 +2,6 @@ import { TrailguardError } from './core/errors.js';
 import type { AssertionEvidence, Finding, ResourceRef } from './core/model.js';
 import { evaluateObserved, selectResources } from './evaluate/evaluate-rule.js';
 import type { RequestTrace } from './iam/check-policy.js';
-import { POLICY_TRACE } from './operators/iam-policy.js';
 import type { Quantifier } from './rules/compiled-rule.js';
 import { readTarget } from './rules/read-target.js';
 import { loadRunInputs, type RunInputs } from './run-check.js';
@@ -81,10 +80,8 @@ export async function explain(request: ExplainRequest): Promise<Explanation> {
     },
     assertion(kind, index, assertion, state, evaluate) {
       const requests: RequestTrace[] = [];
-      const scope = state.scope as Record<symbol, unknown>;
-      scope[POLICY_TRACE] = (entry: RequestTrace) => requests.push(entry);
-      try {
-        const evidence = evaluate();
+      {
+        const evidence = evaluate((entry) => requests.push(entry));
         const read = readTarget(state, assertion.target);
         steps.push({
           kind,
@@ -97,8 +94,6 @@ export async function explain(request: ExplainRequest): Promise<Explanation> {
           requests,
         });
         return evidence;
-      } finally {
-        delete scope[POLICY_TRACE];
       }
     },
   });

@@ -37,7 +37,6 @@ export function jsonSafe(json: string): string {
   return json.replace(JSON_UNSAFE, unicodeEscape);
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being escaped
 const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**

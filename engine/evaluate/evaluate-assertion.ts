@@ -1,5 +1,5 @@
 import type { AssertionEvidence } from '../core/model.js';
-import type { OperatorResult } from '../operators/types.js';
+import type { OperatorResult, ValueTest } from '../operators/types.js';
 import type { CompiledAssertion, EvaluationState, Quantifier } from '../rules/compiled-rule.js';
 import { readTarget } from '../rules/read-target.js';
 
@@ -12,14 +12,12 @@ export function evaluateAssertion(assertion: CompiledAssertion, state: Evaluatio
   const values = read.values;
   const judge = (): OperatorResult =>
     assertion.test.kind === 'matches'
-      ? assertion.test.test(values, state.scope)
+      ? assertion.test.test(values, state.scope, state.context)
       : quantify(
           assertion.quantifier,
-          values.map((v) =>
-            (assertion.test as { test: (value: unknown, scope: EvaluationState['scope']) => OperatorResult }).test(v, state.scope),
-          ),
+          values.map((v) => (assertion.test as { test: ValueTest }).test(v, state.scope, state.context)),
         );
-  const outcome = read.shared === true && assertion.resourceFree ? sharedOutcome(assertion, values, judge) : judge();
+  const outcome = read.shared === true && assertion.resourceFree ? sharedOutcome(state, assertion, values, judge) : judge();
   const observed = quotable(values);
   const evidence: { -readonly [K in keyof AssertionEvidence]: AssertionEvidence[K] } = {
     path,
@@ -33,16 +31,19 @@ export function evaluateAssertion(assertion: CompiledAssertion, state: Evaluatio
 }
 
 /**
- * Verdicts on values every resource shares (`snapshot..*` read by each trail), by value list, then assertion: a
- * regex over every value of the snapshot runs once per snapshot, not once per trail. Entries go with the lists.
+ * Verdicts on values every resource shares (`snapshot..*` read by each trail), kept for the run by value list, then
+ * assertion: a regex over every value of the snapshot runs once per snapshot, not once per trail.
  */
-const sharedOutcomes = new WeakMap<readonly unknown[], Map<CompiledAssertion, OperatorResult>>();
-
-function sharedOutcome(assertion: CompiledAssertion, values: readonly unknown[], judge: () => OperatorResult): OperatorResult {
-  let outcomes = sharedOutcomes.get(values);
+function sharedOutcome(
+  state: EvaluationState,
+  assertion: CompiledAssertion,
+  values: readonly unknown[],
+  judge: () => OperatorResult,
+): OperatorResult {
+  let outcomes = state.cache.outcomes.get(values);
   if (outcomes === undefined) {
     outcomes = new Map();
-    sharedOutcomes.set(values, outcomes);
+    state.cache.outcomes.set(values, outcomes);
   }
   let outcome = outcomes.get(assertion);
   if (outcome === undefined) {

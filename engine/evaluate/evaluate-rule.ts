@@ -2,8 +2,16 @@ import { parseArn } from '../core/arn.js';
 import { DataError, InternalError } from '../core/errors.js';
 import { groupBy } from '../core/group-by.js';
 import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../core/model.js';
-import { ORGANISATIONS } from '../operators/iam-policy.js';
-import type { BindingOutcome, CompiledAssertion, CompiledFix, CompiledRule, EvaluationState } from '../rules/compiled-rule.js';
+import type { OperatorContext } from '../operators/types.js';
+import {
+  type BindingOutcome,
+  type CompiledAssertion,
+  type CompiledFix,
+  type CompiledRule,
+  type EvaluationState,
+  newRunCache,
+  type RunCache,
+} from '../rules/compiled-rule.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from '../snapshot/types.js';
 import type { Template } from '../template/template.js';
@@ -41,11 +49,12 @@ export type Documents = Map<string, unknown>;
  */
 export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet, documents: Documents = new Map()): Generator<Finding> {
   const groups = groupBy(rules, (rule) => rule.resourcesSignature);
-  const organisations = (account: string) => set.organisation(account);
+  const context: OperatorContext = { organisation: (account) => set.organisation(account) };
+  const cache = newRunCache();
   for (const group of groups.values()) {
     for (const resource of selectResources(group[0] as CompiledRule, set)) {
       const shared = new Map<string, BindingOutcome>();
-      for (const rule of group) yield evaluateResource(rule, resource, { set, shared, documents, organisations });
+      for (const rule of group) yield evaluateResource(rule, resource, { set, shared, documents, context, cache });
     }
   }
 }
@@ -120,8 +129,9 @@ function differingFields(a: unknown, b: unknown): string {
 
 interface RunContext {
   readonly set: SnapshotSet;
-  /** What the snapshots say of an account's organisation, for policy operators. */
-  readonly organisations: SnapshotSet['organisation'];
+  /** What operators may know of the run: the snapshots' record of each account's organisation. */
+  readonly context: OperatorContext;
+  readonly cache: RunCache;
   /** Binding outcomes of the current resource, by signature, shared by the rules evaluated on it. */
   readonly shared: Map<string, BindingOutcome>;
   readonly documents: Documents;
@@ -137,7 +147,8 @@ export interface EvaluationObserver {
     index: number,
     assertion: CompiledAssertion,
     state: EvaluationState,
-    evaluate: () => AssertionEvidence,
+    /** Evaluates it, sending the trace of each policy request to `trace` when given. */
+    evaluate: (trace?: OperatorContext['trace']) => AssertionEvidence,
   ): AssertionEvidence;
 }
 
@@ -148,17 +159,22 @@ export function evaluateObserved(rule: CompiledRule, resource: Resource, set: Sn
     shared: new Map(),
     documents: new Map(),
     observer,
-    organisations: (account) => set.organisation(account),
+    context: { organisation: (account) => set.organisation(account) },
+    cache: newRunCache(),
   });
 }
 
 function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContext): Finding {
-  const scope: Record<string | symbol, unknown> = {
-    resource: resource.value,
-    snapshot: resource.snapshot.document,
-    [ORGANISATIONS]: run.organisations,
+  const scope: Record<string, unknown> = { resource: resource.value, snapshot: resource.snapshot.document };
+  const state: EvaluationState = {
+    scope,
+    unresolved: new Map(),
+    set: run.set,
+    snapshot: resource.snapshot,
+    resource: resource.ref,
+    context: run.context,
+    cache: run.cache,
   };
-  const state: EvaluationState = { scope, unresolved: new Map(), set: run.set, snapshot: resource.snapshot, resource: resource.ref };
   const lookups: Record<string, string | null> = {};
   const ids: Record<string, string> = {};
   if (resource.conflict !== undefined) {
@@ -190,7 +206,9 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
     const observe = (kind: 'when' | 'assert', a: CompiledAssertion, i: number) =>
       run.observer === undefined
         ? evaluateAssertion(a, state)
-        : run.observer.assertion(kind, i, a, state, () => evaluateAssertion(a, state));
+        : run.observer.assertion(kind, i, a, state, (trace) =>
+            evaluateAssertion(a, trace === undefined ? state : { ...state, context: { ...state.context, trace } }),
+          );
     const when = rule.when.map((w, i) => observe('when', w, i));
     const blocking = when.find((w) => w.status !== 'pass');
     if (blocking !== undefined) {

@@ -1,7 +1,6 @@
 import {
   type ContextValue,
   type Decision,
-  type EvaluatedRequest,
   LISTED,
   type PolicyEvidence,
   type ProbeOutcome,

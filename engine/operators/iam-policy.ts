@@ -1,5 +1,4 @@
 import { checkPolicy, type PolicyCheck, type PrincipalSource } from '../iam/check-policy.js';
-import type { OrganisationFact } from '../iam/context-catalogue.js';
 import { parsePolicy } from '../iam/parse-policy.js';
 import { asKeyFacts, callerKind, standardFor, uncatalogued } from '../iam/request-context.js';
 import type { Probe, RequestSpec } from '../iam/request-spec.js';
@@ -12,12 +11,6 @@ const TEMPLATE = { type: 'string' };
 const CONTEXT_VALUE = {
   anyOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'number' }, { type: 'array', items: { type: 'string' } }],
 };
-
-/** Where `trailguard explain` puts, in the evaluation's scope, the function that receives each request's trace. */
-export const POLICY_TRACE: unique symbol = Symbol('policy-trace');
-
-/** Where the evaluation puts, in its scope, what the snapshots say of an account's organisation. */
-export const ORGANISATIONS: unique symbol = Symbol('organisations');
 
 /** Thrown by `compile` for options the schema cannot rule out; the loader reports it at the assertion. */
 export class OperatorOptionsError extends Error {}
@@ -114,7 +107,7 @@ export const iamPolicy: ValueOperator = {
       return found;
     };
     const scopeKind = confined?.scope === 'granting-statement' ? 'granting-statement' : 'policy';
-    return (value, scope) => {
+    return (value, scope, run) => {
       if (value === null || value === undefined)
         return { status: 'unknown', reason: 'has no policy document to evaluate (it was not collected)' };
       if (typeof value !== 'object' || Array.isArray(value)) return { status: 'fail', reason: `is ${show(value)}, not a policy document` };
@@ -128,20 +121,19 @@ export const iamPolicy: ValueOperator = {
       const via = viaService?.render(scope) || undefined;
       const keyFacts = key === undefined ? undefined : asKeyFacts(key(scope));
       const snapshot = scope.snapshot as { collectedAt?: unknown } | undefined;
-      const organisation =
-        ((scope as Record<symbol, unknown>)[ORGANISATIONS] as ((a: string) => OrganisationFact) | undefined) ?? unrecorded;
-      const trace = (scope as Record<symbol, unknown>)[POLICY_TRACE] as PolicyCheck['trace'];
+      const organisation = run.organisation;
+      const trace = run.trace;
       // Where each value came from is only shown by `trailguard explain`: only then is it worked out.
       const tracing = trace !== undefined;
       const build = (caller: RequestPrincipal): RequestSpec => {
-        // The scope is this evaluation's own: the caller is added to it for the templates that read {{principal…}}.
-        (scope as Record<string, unknown>).principal = caller;
+        // The templates of a request may read the caller it is built for ({{principal…}}): a scope of its own.
+        const own = { ...scope, principal: caller };
         // Keys come from the rule file: fromEntries keeps a "__proto__" key as data.
         const given: Record<string, ContextValue> = Object.fromEntries(
-          requestContext.map(([key, render]) => [key, contextValue(render(scope))]),
+          requestContext.map(([key, render]) => [key, contextValue(render(own))]),
         );
-        const pairs: Record<string, string> = Object.fromEntries(encryptionContext.map(([key, template]) => [key, template.render(scope)]));
-        const actionName = action.render(scope);
+        const pairs: Record<string, string> = Object.fromEntries(encryptionContext.map(([key, template]) => [key, template.render(own)]));
+        const actionName = action.render(own);
         const sourceAccount = Object.entries(given).find(([k]) => k.toLowerCase() === 'aws:sourceaccount')?.[1];
         const standard = standardFor(
           {
@@ -161,7 +153,7 @@ export const iamPolicy: ValueOperator = {
         return {
           principal: caller,
           action: actionName,
-          resource: resource.render(scope),
+          resource: resource.render(own),
           context: given,
           standard: standard.values,
           encryptionContext: pairs,
@@ -223,8 +215,6 @@ function compileProbe(spec: Record<string, unknown>, context: CompileContext): (
   const account = context.template(String(spec.otherAccount));
   return (scope) => ({ name, ...described(scope), otherAccount: account.render(scope) });
 }
-
-const unrecorded = (): OrganisationFact => ({ state: 'unknown' });
 
 function contextValue(value: unknown): ContextValue {
   if (Array.isArray(value)) return value.map((v) => String(v));

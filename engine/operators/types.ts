@@ -1,4 +1,6 @@
 import type { PolicyEvidence } from '../core/evidence.js';
+import type { RequestTrace } from '../iam/check-policy.js';
+import type { OrganisationFact } from '../iam/context-catalogue.js';
 import type { Scope, Template } from '../template/template.js';
 
 export type OperatorStatus = 'pass' | 'fail' | 'unknown';
@@ -18,8 +20,17 @@ export interface CompileContext {
   value(option: unknown): (scope: Scope) => unknown;
 }
 
-export type ValueTest = (value: unknown, scope: Scope) => OperatorResult;
-export type MatchesTest = (values: readonly unknown[], scope: Scope) => OperatorResult;
+/**
+ * What an operator may know of the run besides the scope its templates read, passed explicitly: the snapshots'
+ * record of each account's organisation, and — only for `trailguard explain` — where to send each request's trace.
+ */
+export interface OperatorContext {
+  readonly organisation: (account: string) => OrganisationFact;
+  readonly trace?: (trace: RequestTrace) => void;
+}
+
+export type ValueTest = (value: unknown, scope: Scope, context: OperatorContext) => OperatorResult;
+export type MatchesTest = (values: readonly unknown[], scope: Scope, context: OperatorContext) => OperatorResult;
 
 interface Common {
   readonly name: string;

@@ -1,5 +1,5 @@
 import type { ResourceRef, Severity, Status } from '../core/model.js';
-import type { MatchesTest, ValueTest } from '../operators/types.js';
+import type { MatchesTest, OperatorContext, OperatorResult, ValueTest } from '../operators/types.js';
 import type { SnapshotSet } from '../snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from '../snapshot/types.js';
 import type { Template } from '../template/template.js';
@@ -13,6 +13,25 @@ export interface EvaluationState {
   readonly set: SnapshotSet;
   readonly snapshot: LoadedSnapshot;
   readonly resource: ResourceRef;
+  /** What operators may know of the run beyond the scope (see `OperatorContext`). */
+  readonly context: OperatorContext;
+  /** This run's memo of work every resource shares. */
+  readonly cache: RunCache;
+}
+
+/**
+ * Work many resources share, done once per run: the values a searching path selects in a shared document (the
+ * snapshot, a looked-up key), and an operator's verdict on them. Owned by one evaluation run and dropped with it,
+ * so nothing carries over between runs, even on the same objects.
+ */
+export interface RunCache {
+  readonly queries: WeakMap<object, Map<string, unknown[]>>;
+  readonly outcomes: WeakMap<readonly unknown[], Map<CompiledAssertion, OperatorResult>>;
+}
+
+/** A fresh cache for one run. */
+export function newRunCache(): RunCache {
+  return { queries: new WeakMap(), outcomes: new WeakMap() };
 }
 
 /** Where an assertion's path starts: the resource (`$…`) or a binding (`key.policy`). */

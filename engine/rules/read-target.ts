@@ -8,14 +8,6 @@ export type TargetRead =
     }
   | { readonly ok: false; readonly reason: string };
 
-/**
- * Searching queries (`..`, `*`, slices) on documents that many resources share — the snapshot, a looked-up key —
- * by document, then path. `snapshot..KmsKeyId` selects the same values for every resource of a snapshot: it is
- * evaluated once per snapshot, so a rule that searches the whole document for each of 100,000 trails costs one
- * pass, not 100,000. Entries go with their documents.
- */
-const sharedQueries = new WeakMap<object, Map<string, unknown[]>>();
-
 /** The values a target selects, or why they cannot be known (its binding did not resolve). */
 export function readTarget(state: EvaluationState, target: Target): TargetRead {
   if (target.root === undefined) return { ok: true, values: target.path.query(state.scope.resource) };
@@ -23,10 +15,13 @@ export function readTarget(state: EvaluationState, target: Target): TargetRead {
   if (unresolved !== undefined) return { ok: false, reason: unresolved };
   const root = state.scope[target.root];
   if (target.path.direct || root === null || typeof root !== 'object') return { ok: true, values: target.path.query(root) };
-  let queries = sharedQueries.get(root);
+  // Searching queries (`..`, `*`, slices) on a document many resources share — the snapshot, a looked-up key — are
+  // kept for the run: `snapshot..KmsKeyId` selects the same values for every trail of a snapshot, so a rule that
+  // searches the whole document for each of 100,000 trails costs one pass, not 100,000.
+  let queries = state.cache.queries.get(root);
   if (queries === undefined) {
     queries = new Map();
-    sharedQueries.set(root, queries);
+    state.cache.queries.set(root, queries);
   }
   let values = queries.get(target.path.source);
   if (values === undefined) {

@@ -176,9 +176,9 @@ describe('what must stay linear', () => {
     let calls = 0;
     const compile = vi.spyOn(regex, 'compile').mockImplementation((options, context) => {
       const inner = original(options, context);
-      return (value, scope) => {
+      return (value, scope, run) => {
         calls++;
-        return inner(value, scope);
+        return inner(value, scope, run);
       };
     });
     const snapshot = join(dir, 'linear/snapshot.json');

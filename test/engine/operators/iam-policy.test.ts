@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { iamPolicy, OperatorOptionsError, ORGANISATIONS, POLICY_TRACE } from '../../../engine/operators/iam-policy.js';
-import type { CompileContext } from '../../../engine/operators/types.js';
+import { iamPolicy, OperatorOptionsError } from '../../../engine/operators/iam-policy.js';
+import type { CompileContext, OperatorContext } from '../../../engine/operators/types.js';
 import { compileTemplate, isTemplate } from '../../../engine/template/template.js';
 
 const context: CompileContext = {
@@ -17,8 +17,11 @@ const KEY = {
 };
 const scope = () => ({ key: KEY, snapshot: { collectedAt: '2026-11-30T12:00:00Z', account: { id: ACCOUNT } } });
 
-function check(options: Record<string, unknown>, policy: unknown, extra: Record<string | symbol, unknown> = {}) {
-  return iamPolicy.compile(options, context)(policy, { ...scope(), ...extra });
+/** The run knows no organisation unless a test says otherwise. */
+const UNRECORDED: OperatorContext = { organisation: () => ({ state: 'unknown' }) };
+
+function check(options: Record<string, unknown>, policy: unknown, run: Partial<OperatorContext> = {}) {
+  return iamPolicy.compile(options, context)(policy, scope(), { ...UNRECORDED, ...run });
 }
 
 const allow = (statement: Record<string, unknown>) => ({
@@ -131,9 +134,9 @@ describe('the iam-policy operator', () => {
 
   it('the organisation comes from the run: recorded, it decides aws:PrincipalOrgID', () => {
     const policy = allow({ Principal: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } });
-    const member = () => ({ state: 'member', id: 'o-a1b2c3d4e5', source: 'test' });
-    expect(check({ request: reader }, policy, { [ORGANISATIONS]: member })).toMatchObject({ status: 'pass' });
-    expect(check({ request: reader }, policy, { [ORGANISATIONS]: () => ({ state: 'none', source: 'test' }) })).toMatchObject({
+    const member = () => ({ state: 'member' as const, id: 'o-a1b2c3d4e5', source: 'test' });
+    expect(check({ request: reader }, policy, { organisation: member })).toMatchObject({ status: 'pass' });
+    expect(check({ request: reader }, policy, { organisation: () => ({ state: 'none', source: 'test' }) })).toMatchObject({
       status: 'fail',
     });
     expect(check({ request: reader }, policy)).toMatchObject({ status: 'unknown' });
@@ -167,10 +170,10 @@ describe('the iam-policy operator', () => {
     expect(check(options('policy'), policy)).toMatchObject({ status: 'fail' });
   });
 
-  it('a trace function in the scope receives every request evaluated, with where each value came from', () => {
+  it('a trace function given by the run receives every request evaluated, with where each value came from', () => {
     const traces: { label: string; origins?: Record<string, string> }[] = [];
     check({ request: { ...reader, key: '{{key}}' } }, allow({ Principal: '*' }), {
-      [POLICY_TRACE]: (t: { label: string }) => traces.push(t),
+      trace: (t) => traces.push(t as unknown as { label: string }),
     });
     expect(traces.map((t) => t.label)).toEqual(['request']);
     expect(traces[0]?.origins?.['aws:securetransport']).toContain('always true for a direct IAM principal request');

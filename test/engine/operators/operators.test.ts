@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OPERATORS } from '../../../engine/operators/index.js';
-import type { CompileContext, ValueOperator } from '../../../engine/operators/types.js';
+import type { CompileContext, OperatorContext, ValueOperator } from '../../../engine/operators/types.js';
 import { compileTemplate, isTemplate } from '../../../engine/template/template.js';
 
 const context: CompileContext = {
@@ -8,12 +8,13 @@ const context: CompileContext = {
   value: (option) => (scope) => (typeof option === 'string' && isTemplate(option) ? compileTemplate(option).value(scope) : option),
 };
 const scope = { snapshot: { account: { id: '111122223333' } } };
+const RUN: OperatorContext = { organisation: () => ({ state: 'unknown' }) };
 
 function run(op: string, options: Record<string, unknown>, value: unknown) {
   const definition = OPERATORS.get(op);
   if (definition === undefined) throw new Error(op);
-  if (definition.kind === 'matches') return definition.compile(options, context)(value as unknown[], scope);
-  return (definition as ValueOperator).compile(options, context)(value, scope);
+  if (definition.kind === 'matches') return definition.compile(options, context)(value as unknown[], scope, RUN);
+  return (definition as ValueOperator).compile(options, context)(value, scope, RUN);
 }
 
 describe('value operators', () => {
