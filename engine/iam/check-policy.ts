@@ -1,11 +1,4 @@
-import {
-  type ContextValue,
-  type Decision,
-  LISTED,
-  type PolicyEvidence,
-  type ProbeOutcome,
-  type StatementRef,
-} from '../core/evidence.js';
+import { type ContextValue, type Decision, LISTED, type PolicyEvidence, type ProbeOutcome, type StatementRef } from '../core/evidence.js';
 import { type Candidate, candidatesFor, isDelegation, type PrincipalSource } from './candidates.js';
 import { evaluatePolicy, statementApplies, statementRef } from './evaluate-policy.js';
 import { otherAccounts } from './other-accounts.js';
