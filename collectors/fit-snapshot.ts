@@ -17,7 +17,7 @@ export interface Account {
   readonly partition: string;
 }
 
-/** Why a part of a snapshot would not load (empty when it would); `policy` strings are parsed in place. */
+/** Why a part of a snapshot would not load (empty when it would). */
 export function problemsOf(account: Account, part: Record<string, unknown>): string[] {
   try {
     snapshotFromData({ schemaVersion: 1, account, trails: [], keys: {}, ...part }, ORIGIN);
@@ -110,7 +110,8 @@ export function fitKey(
     const probe: Record<string, unknown> = { metadata: null, policy: null, [field]: entry[field] };
     const problems = problemsOf(account, { keys: { [arn]: probe } });
     if (problems.length === 0) {
-      fitted[field] = probe[field];
+      // A policy arrives as GetKeyPolicy's JSON text, and the check above has parsed it successfully.
+      fitted[field] = field === 'policy' && typeof probe.policy === 'string' ? JSON.parse(probe.policy) : probe[field];
       continue;
     }
     const why = summarise(problems).replace(/^keys\[[^\]]*\]\./, '');

@@ -40,8 +40,9 @@ export interface SnapshotOrigin {
 }
 
 /**
- * Validates parsed snapshot data (a file's, or a fragment written inline in a rule test) and parses its key
- * policy strings; problems are located through `origin`.
+ * Validates parsed snapshot data (a file's, a fragment written inline in a rule test, a library user's object) and
+ * parses its key policy strings into a new document: the data given is never changed. Problems are located through
+ * `origin`.
  */
 export function snapshotFromData(data: unknown, origin: SnapshotOrigin): LoadedSnapshot {
   const file = origin.file ?? origin.path;
@@ -54,8 +55,12 @@ export function snapshotFromData(data: unknown, origin: SnapshotOrigin): LoadedS
     );
   }
   const document = data as SnapshotDocument;
-  checkPolicies(document, origin, file);
-  return { path: origin.path, sha256: origin.sha256, document };
+  const parsed = checkPolicies(document, origin, file);
+  if (parsed.size === 0) return { path: origin.path, sha256: origin.sha256, document };
+  const keys = Object.fromEntries(
+    Object.entries(document.keys).map(([arn, entry]) => [arn, parsed.has(arn) ? { ...entry, policy: parsed.get(arn) } : entry]),
+  );
+  return { path: origin.path, sha256: origin.sha256, document: { ...document, keys } };
 }
 
 function checkVersion(data: unknown, origin: SnapshotOrigin, path: string): void {
@@ -70,7 +75,9 @@ function checkVersion(data: unknown, origin: SnapshotOrigin, path: string): void
   });
 }
 
-function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path: string): void {
+/** Checks every key policy; returns the policies given as GetKeyPolicy's JSON text, parsed, by key ARN. */
+function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path: string): Map<string, unknown> {
+  const parsedPolicies = new Map<string, unknown>();
   const problems: Diagnostic[] = [];
   let keysAt: number | undefined;
   const keysMap = (text: string) => {
@@ -116,7 +123,7 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
       const parsed: unknown = JSON.parse(entry.policy);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`found ${describeValue(parsed)}`);
       if (nestedDeeperThan(parsed, MAX_POLICY_DEPTH)) throw new Error(`it is nested more than ${MAX_POLICY_DEPTH} levels deep`);
-      entry.policy = parsed;
+      parsedPolicies.set(arn, parsed);
     } catch (error) {
       problems.push({
         code: 'snapshot-policy',
@@ -127,6 +134,7 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
     }
   }
   if (problems.length > 0) throw new TrailguardError(problems);
+  return parsedPolicies;
 }
 
 /**

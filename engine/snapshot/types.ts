@@ -12,7 +12,7 @@ export interface ApiError {
 export interface KeyEntry {
   readonly metadata: Readonly<Record<string, unknown>> | null;
   /** The parsed key policy (a raw JSON string is parsed when the snapshot loads), or null when unreadable. */
-  policy: unknown;
+  readonly policy: unknown;
   readonly error?: { readonly code: string; readonly message: string; readonly operation: string } | null;
   readonly aliases?: readonly string[];
   readonly rotationEnabled?: boolean | null;

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArn } from '../../../engine/core/arn.js';
-import { loadSnapshot } from '../../../engine/snapshot/load-snapshot.js';
+import { inMemorySnapshot, loadSnapshot } from '../../../engine/snapshot/load-snapshot.js';
 import { SnapshotSet } from '../../../engine/snapshot/snapshot-set.js';
 import { tempDir } from '../../helpers/cli.js';
 import { KEY_ARN, snapshot } from '../../helpers/engine.js';
@@ -174,5 +174,31 @@ describe('ARNs', () => {
 
   it.each(['', 'arn:aws:kms', 'not:an:arn:a:b:c', 'arn::kms:r:a:k'])('rejects %j', (text) => {
     expect(parseArn(text)).toBeUndefined();
+  });
+});
+
+describe('a snapshot held in memory', () => {
+  it('is validated and its policy strings parsed into a new document; the object given is never changed', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (value !== null && typeof value === 'object') {
+        for (const child of Object.values(value)) deepFreeze(child);
+        Object.freeze(value);
+      }
+      return value;
+    };
+    const data = deepFreeze({
+      schemaVersion: 1,
+      account: { id: '111122223333', partition: 'aws' },
+      trails: [],
+      keys: { [KEY_ARN]: { metadata: null, error: null, policy: JSON.stringify(policy) } },
+    });
+    const loaded = inMemorySnapshot(data, 'mine');
+    expect(loaded.document.keys[KEY_ARN]?.policy).toEqual(policy);
+    expect(data.keys[KEY_ARN]?.policy).toBe(JSON.stringify(policy));
+    expect(loaded.path).toBe('mine');
+    const trail = { Name: 5, TrailARN: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/t' };
+    expect(() => inMemorySnapshot({ ...data, trails: [trail] }, 'bad')).toThrow(
+      /^bad:\d+:\d+ trails\[0\]\.Name must be a string, found number 5 \[snapshot-schema\]/,
+    );
   });
 });
