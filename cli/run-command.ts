@@ -1,5 +1,5 @@
 import { workerData } from 'node:worker_threads';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { type Diagnostic, formatDiagnostic, TOOL_VERSION, TrailguardError, terminalSafe } from '../engine/index.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
@@ -13,60 +13,68 @@ import { ReaderGone } from './write-output.js';
 /** Exit codes: 0 nothing failing, 1 failing findings, 2 bad usage or bad input. */
 const EXIT_BAD_INPUT = 2;
 
+/** One subcommand: how it is written, what it does, its options, and what runs it (returning the exit code). */
+interface Command<A> {
+  readonly usage: string;
+  readonly describe: string;
+  readonly builder: (y: Argv) => Argv<A>;
+  readonly run: (args: A) => Promise<number>;
+}
+
+const command = <A>(c: Command<A>): Command<unknown> => c as unknown as Command<unknown>;
+
+/** Every subcommand, in the order `--help` lists them. */
+const COMMANDS: readonly Command<unknown>[] = [
+  command<CheckArgs>({
+    usage: 'check [snapshots..]',
+    describe: 'evaluate the built-in pack (and --rules packs) over snapshots',
+    builder: checkBuilder,
+    run: runCheck,
+  }),
+  command<CollectArgs>({
+    usage: 'collect',
+    describe: "snapshot the credentials' account (or, with --role-name, each of --accounts) into a snapshot file",
+    builder: collectBuilder,
+    run: runCollect,
+  }),
+  command<RenderArgs>({
+    usage: 'render <results>',
+    describe: 're-render saved results (check --format json) in another format or with a template, without the snapshots',
+    builder: renderBuilder,
+    run: runRender,
+  }),
+  command<ValidateArgs>({
+    usage: 'validate [paths..]',
+    describe: 'check rule packs (rules, pack.yaml, rule tests) and report every problem with file:line:col',
+    builder: validateBuilder,
+    run: runValidate,
+  }),
+  command<TestArgs>({
+    usage: 'test [paths..]',
+    describe: 'run the tests beside each rule (<rule-id>.tests.yaml) and report what they covered',
+    builder: testBuilder,
+    run: runTest,
+  }),
+  command<ExplainArgs>({
+    usage: 'explain [snapshots..]',
+    describe: 'show how one rule judged one resource: bindings, selected values, and each policy statement on each request',
+    builder: explainBuilder,
+    run: runExplain,
+  }),
+];
+
 async function main(argv: readonly string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   let code = 0;
-  const parser = yargs(argv)
+  let parser = yargs(argv)
     .scriptName('trailguard')
-    .usage('$0 <command> [options]\n\nAudit AWS CloudTrail log encryption: evaluate rules over saved snapshots and report.')
-    .command<CheckArgs>(
-      'check [snapshots..]',
-      'evaluate the built-in pack (and --rules packs) over snapshots',
-      (y) => checkBuilder(y),
-      async (args) => {
-        code = await runCheck(args);
-      },
-    )
-    .command<CollectArgs>(
-      'collect',
-      "snapshot the credentials' account (or, with --role-name, each of --accounts) into a snapshot file",
-      (y) => collectBuilder(y),
-      async (args) => {
-        code = await runCollect(args);
-      },
-    )
-    .command<RenderArgs>(
-      'render <results>',
-      're-render saved results (check --format json) in another format or with a template, without the snapshots',
-      (y) => renderBuilder(y),
-      async (args) => {
-        code = await runRender(args);
-      },
-    )
-    .command<ValidateArgs>(
-      'validate [paths..]',
-      'check rule packs (rules, pack.yaml, rule tests) and report every problem with file:line:col',
-      (y) => validateBuilder(y),
-      async (args) => {
-        code = await runValidate(args);
-      },
-    )
-    .command<TestArgs>(
-      'test [paths..]',
-      'run the tests beside each rule (<rule-id>.tests.yaml) and report what they covered',
-      (y) => testBuilder(y),
-      async (args) => {
-        code = await runTest(args);
-      },
-    )
-    .command<ExplainArgs>(
-      'explain [snapshots..]',
-      'show how one rule judged one resource: bindings, selected values, and each policy statement on each request',
-      (y) => explainBuilder(y),
-      async (args) => {
-        code = await runExplain(args);
-      },
-    )
+    .usage('$0 <command> [options]\n\nAudit AWS CloudTrail log encryption: evaluate rules over saved snapshots and report.');
+  for (const c of COMMANDS) {
+    parser = parser.command(c.usage, c.describe, c.builder, async (args) => {
+      code = await c.run(args);
+    });
+  }
+  parser = parser
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
     .demandCommand(1, 'give a command: collect, check, render, validate, test or explain')
     .strict()

@@ -1,12 +1,7 @@
-/** A failed AWS API call, as the snapshot records it. */
-export interface ApiError {
-  readonly region?: string;
-  readonly operation: string;
-  readonly code: string;
-  readonly message: string;
-  /** The ARN the call was about (a key, an alias, a trail), when it was about one. */
-  readonly resource?: string;
-}
+import type { ApiError } from '../engine/snapshot/types.js';
+
+/** A failed AWS API call, as the snapshot records it: the one type, the snapshot schema's `apiError`. */
+export type { ApiError };
 
 /** The error of a failed call as data: the service's exception name, or the network error's code. */
 export function apiError(error: unknown, operation: string, region?: string, resource?: string): ApiError {

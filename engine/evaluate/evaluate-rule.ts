@@ -177,9 +177,10 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
   };
   const lookups: Record<string, string | null> = {};
   const ids: Record<string, string> = {};
+  const at: Evaluation = { rule, resource, state, ids };
   if (resource.conflict !== undefined) {
     const conflict: AssertionEvidence = { path: rule.resources.id.source, op: 'identity', status: 'unknown', reason: resource.conflict };
-    return finding(rule, resource, 'unknown', conflict, { assertions: [conflict] }, state, undefined, ids);
+    return finding(at, { status: 'unknown', deciding: conflict, evidence: { assertions: [conflict] } });
   }
   try {
     for (const binding of rule.bindings) {
@@ -213,16 +214,7 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
     const blocking = when.find((w) => w.status !== 'pass');
     if (blocking !== undefined) {
       const status = blocking.status === 'unknown' ? 'unknown' : 'skip';
-      return finding(
-        rule,
-        resource,
-        status,
-        blocking,
-        { when, ...(hasLookups && status === 'unknown' ? { lookups } : {}) },
-        state,
-        undefined,
-        ids,
-      );
+      return finding(at, { status, deciding: blocking, evidence: { when, ...(hasLookups && status === 'unknown' ? { lookups } : {}) } });
     }
     // An assertion reading a looked-up document names it, so reports can show the statements it refers to.
     const assertions = rule.assertions.map((a, i) => {
@@ -232,17 +224,13 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
     });
     const deciding =
       assertions.find((a) => a.status === 'fail') ?? assertions.find((a) => a.status === 'unknown') ?? (assertions[0] as AssertionEvidence);
-    const index = assertions.indexOf(deciding);
-    return finding(
-      rule,
-      resource,
-      deciding.status,
+    const message = rule.assertions[assertions.indexOf(deciding)]?.message;
+    return finding(at, {
+      status: deciding.status,
       deciding,
-      { assertions, ...(hasLookups ? { lookups } : {}) },
-      state,
-      rule.assertions[index]?.message,
-      ids,
-    );
+      evidence: { assertions, ...(hasLookups ? { lookups } : {}) },
+      ...(message === undefined ? {} : { message }),
+    });
   } catch (error) {
     const reason = dataProblem(error);
     if (reason === undefined) {
@@ -250,7 +238,7 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
         cause: error,
       });
     }
-    return finding(rule, resource, 'error', { path: '', op: '', status: 'unknown', reason }, { error: reason }, state, undefined, ids);
+    return finding(at, { status: 'error', deciding: { path: '', op: '', status: 'unknown', reason }, evidence: { error: reason } });
   }
 }
 
@@ -262,17 +250,26 @@ function dataProblem(error: unknown): string | undefined {
   return undefined;
 }
 
-function finding(
-  rule: CompiledRule,
-  resource: Resource,
-  status: Status,
-  deciding: AssertionEvidence,
-  evidence: Evidence,
-  state: EvaluationState,
-  assertionMessage: Template | undefined,
-  ids: Readonly<Record<string, string>>,
-): Finding {
-  const template = (status === 'fail' ? assertionMessage : undefined) ?? rule.messages[status] ?? DEFAULT_MESSAGES[status];
+/** One rule on one resource, as it is being evaluated. */
+interface Evaluation {
+  readonly rule: CompiledRule;
+  readonly resource: Resource;
+  readonly state: EvaluationState;
+  /** The document each lookup binding resolved to, by binding name. */
+  readonly ids: Readonly<Record<string, string>>;
+}
+
+/** What decided a finding: its status, the step that decided it and the evidence gathered. */
+interface Verdict {
+  readonly status: Status;
+  readonly deciding: AssertionEvidence;
+  readonly evidence: Evidence;
+  /** The deciding assertion's own message, used when it fails. */
+  readonly message?: Template;
+}
+
+function finding({ rule, resource, state, ids }: Evaluation, { status, deciding, evidence, message: own }: Verdict): Finding {
+  const template = (status === 'fail' ? own : undefined) ?? rule.messages[status] ?? DEFAULT_MESSAGES[status];
   // The scope belongs to this one evaluation, so the message's names are added to it rather than copied.
   state.scope.verdict = { status, reason: deciding.reason, path: deciding.path, observed: deciding.observed, details: deciding.details };
   state.scope.rule = rule.info;

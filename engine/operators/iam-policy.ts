@@ -5,15 +5,14 @@ import type { Probe, RequestSpec } from '../iam/request-spec.js';
 import type { ContextValue, Policy, RequestPrincipal, UnknownKey } from '../iam/types.js';
 import type { Scope } from '../template/template.js';
 import { show } from './helpers.js';
-import type { CompileContext, ValueOperator } from './types.js';
+import { type CompileContext, OperatorOptionsError, type ValueOperator } from './types.js';
 
 const TEMPLATE = { type: 'string' };
 const CONTEXT_VALUE = {
   anyOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'number' }, { type: 'array', items: { type: 'string' } }],
 };
 
-/** Thrown by `compile` for options the schema cannot rule out; the loader reports it at the assertion. */
-export class OperatorOptionsError extends Error {}
+export { OperatorOptionsError } from './types.js';
 
 /**
  * Evaluates the IAM policy document at the path against a described request: allowed, not allowed or denied, with

@@ -1,10 +1,18 @@
-import { RE2JS } from 're2js';
+import { RE2JS, RE2JSException } from 're2js';
 import { IGNORE_CASE, STRING, show, verdict } from './helpers.js';
-import type { ValueOperator } from './types.js';
+import { OperatorOptionsError, type ValueOperator } from './types.js';
 
-/** Compiles a rule's regular expression on RE2 (linear time: no pattern can make matching backtrack). */
+/**
+ * Compiles a rule's regular expression on RE2 (linear time: no pattern can make matching backtrack). A pattern RE2
+ * cannot compile is an options error at `pattern`, said in RE2's words.
+ */
 export function compileRegex(pattern: string, ignoreCase: boolean): RE2JS {
-  return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+  try {
+    return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+  } catch (error) {
+    if (!(error instanceof RE2JSException)) throw error;
+    throw new OperatorOptionsError(`invalid regular expression: ${error.message}`, { code: 'regex', option: 'pattern' });
+  }
 }
 
 export const regex: ValueOperator = {

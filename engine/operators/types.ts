@@ -59,3 +59,16 @@ export interface MatchesOperator extends Common {
 
 /** An operator of the catalogue: one that tests each selected value, or one that judges them all at once. */
 export type OperatorDefinition = ValueOperator | MatchesOperator;
+
+/**
+ * Thrown by `compile` for options the schema cannot rule out; the loader reports it at the assertion, or, when it
+ * names the `option`, at that option (a regular expression RE2 cannot compile is reported at `pattern`).
+ */
+export class OperatorOptionsError extends Error {
+  constructor(
+    message: string,
+    readonly problem?: { readonly code: 'regex'; readonly option: string },
+  ) {
+    super(message);
+  }
+}

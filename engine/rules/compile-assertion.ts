@@ -1,8 +1,6 @@
-import { RE2JSException } from 're2js';
 import { compileSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
-import { OperatorOptionsError } from '../operators/iam-policy.js';
 import { OPERATORS } from '../operators/index.js';
-import type { CompileContext, OperatorDefinition } from '../operators/types.js';
+import { type CompileContext, type OperatorDefinition, OperatorOptionsError } from '../operators/types.js';
 import { isTemplate, TemplateSyntaxError } from '../template/template.js';
 import type { CompiledAssertion, Quantifier } from './compiled-rule.js';
 import { isObject, type RuleCompiler } from './rule-compiler.js';
@@ -75,10 +73,10 @@ export function compileAssertion(
         : { kind: 'matches' as const, test: op.compile(raw, context) };
     return { target, op: op.name, quantifier, test, message, resourceFree: !templated && op.readsScope !== true };
   } catch (error) {
-    if (error instanceof OperatorOptionsError || error instanceof TemplateSyntaxError) {
+    if (error instanceof OperatorOptionsError && error.problem !== undefined) {
+      compiler.error(error.problem.code, `${pointer}/${error.problem.option}`, error.message);
+    } else if (error instanceof OperatorOptionsError || error instanceof TemplateSyntaxError) {
       compiler.error('operator-options', pointer, `${error.message} (operator ${op.name})`);
-    } else if (error instanceof RE2JSException) {
-      compiler.error('regex', `${pointer}/pattern`, `invalid regular expression: ${error.message}`);
     } else {
       throw error;
     }
