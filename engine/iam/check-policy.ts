@@ -63,9 +63,21 @@ export interface PolicyCheckResult {
 }
 
 interface Attempt extends PolicyCheckResult {
-  /** Ranks failed attempts: a grant that leaks beats a denied grant beats no grant at all. */
-  readonly rank: number;
+  /** How far the attempt got: of several candidates' failures, the one that got furthest is told. */
+  readonly rank: Rank;
 }
+
+/** How far an attempt got: a grant that leaks tells more than a blocked one, which tells more than none at all. */
+const RANK = {
+  /** No statement grants the request. */
+  noGrant: 0,
+  /** A statement grants it but a Deny blocks it, or the decision is not the one the check expects. */
+  blocked: 1,
+  /** The request is granted, but so is a probe a confined grant must refuse. */
+  leaks: 2,
+  passes: 3,
+} as const;
+type Rank = (typeof RANK)[keyof typeof RANK];
 
 interface Prepared {
   readonly candidate: Candidate;
@@ -120,7 +132,7 @@ function judge(policy: Policy, check: PolicyCheck): PolicyCheckResult {
   const candidates = candidatesFor(policy, check.principal);
   if (candidates.length === 0) {
     return result(
-      fail(0, `has no Allow statement naming an IAM principal (an account, user or role) that could call ${check.action}`, {
+      fail(RANK.noGrant, `has no Allow statement naming an IAM principal (an account, user or role) that could call ${check.action}`, {
         decision: 'not-allowed',
         ...problems(policy),
       }),
@@ -199,19 +211,19 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, prepared: Prepared
   const granting = grantingStatements(policy, check, candidate, request, decision.allowedBy);
   if (check.expect === 'not-allowed') {
     return decision.decision === 'allowed'
-      ? fail(1, `allows ${spec.action} for ${who} by ${labels(decision.allowedBy)}`, failed)
+      ? fail(RANK.blocked, `allows ${spec.action} for ${who} by ${labels(decision.allowedBy)}`, failed)
       : pass(`does not allow ${spec.action} for ${who}`, base);
   }
   if (check.expect === 'denied') {
     return decision.decision === 'denied'
       ? pass(`denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}`, base)
-      : fail(1, `does not deny ${spec.action} for ${who}`, failed);
+      : fail(RANK.blocked, `does not deny ${spec.action} for ${who}`, failed);
   }
   if (granting.length === 0) {
     const closest = candidate.statement === undefined ? closestAllow(policy, request) : ownStatement(candidate.statement, request);
     const why =
       closest === undefined ? ': it has no Allow statement' : `: the closest, ${label(closest.statement)}, ${closest.lacks.join('; ')}`;
-    return fail(0, `does not allow ${spec.action} for ${who}${why}`, {
+    return fail(RANK.noGrant, `does not allow ${spec.action} for ${who}${why}`, {
       ...failed,
       ...(closest === undefined ? {} : { closest }),
       ...problems(policy),
@@ -219,7 +231,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, prepared: Prepared
   }
   if (decision.deniedBy.length > 0) {
     return fail(
-      1,
+      RANK.blocked,
       `denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}, although ${labels(granting.map(statementRef))} allows it`,
       failed,
     );
@@ -234,22 +246,25 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, prepared: Prepared
       runs.length === 0 ? base : { ...base, probes },
     );
   }
+  return fail(RANK.leaks, leakReason(policy, spec.action, who, granting, leak), { ...failed, probes });
+}
+
+/**
+ * Why a grant is not confined: `allows kms:GenerateDataKey for … by Statement[1], and also without the CloudTrail
+ * encryption context; it has no Condition, so nothing confines the grant` (naming the leaking statements when they
+ * are not the granting ones, and those of them without any Condition).
+ */
+function leakReason(policy: Policy, action: string, who: string, granting: readonly Statement[], leak: ProbeRun): string {
   const leakedBy = leak.outcome.allowedBy ?? [];
   const grantedBy = labels(granting.map(statementRef));
   const leakers = labels(leakedBy);
-  const same = leakers === grantedBy;
   const open = labels(
     policy.statements.filter((s) => leakedBy.some((r) => r.index === s.index) && s.conditions.length === 0).map(statementRef),
   );
-  const also = same ? 'and also' : `but ${leakers} also allows it`;
-  const why =
-    open === ''
-      ? ''
-      : `; ${open === leakers ? (leakedBy.length === 1 ? 'it has' : 'they have') : `${open} has`} no Condition, so nothing confines the grant`;
-  return fail(2, `allows ${spec.action} for ${who} by ${grantedBy}, ${also} ${describeProbe(leak.probe, leak.variant)}${why}`, {
-    ...failed,
-    probes,
-  });
+  const also = leakers === grantedBy ? 'and also' : `but ${leakers} also allows it`;
+  const holders = open === leakers ? (leakedBy.length === 1 ? 'it has' : 'they have') : `${open} has`;
+  const unconfined = open === '' ? '' : `; ${holders} no Condition, so nothing confines the grant`;
+  return `allows ${action} for ${who} by ${grantedBy}, ${also} ${describeProbe(leak.probe, leak.variant)}${unconfined}`;
 }
 
 /** Statements that grant the request: with a statement scope only the candidate's own statement counts. */
@@ -361,10 +376,10 @@ function result({ status, reason, evidence }: Attempt): PolicyCheckResult {
 }
 
 function pass(reason: string, evidence: PolicyEvidence): Attempt {
-  return { status: 'pass', reason, evidence, rank: 3 };
+  return { status: 'pass', reason, evidence, rank: RANK.passes };
 }
 
-function fail(rank: number, reason: string, evidence: PolicyEvidence): Attempt {
+function fail(rank: Rank, reason: string, evidence: PolicyEvidence): Attempt {
   return { status: 'fail', reason, evidence, rank };
 }
 
