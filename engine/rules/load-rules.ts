@@ -1,12 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { combineErrors, type Diagnostic, TrailguardError } from '../core/errors.js';
 import { groupBy } from '../core/group-by.js';
 import { packagePath } from '../core/package-root.js';
+import { displayName, readYamlFile, schemaProblems } from '../input/documents.js';
 import { outsidePack, type PackBounds, packBounds } from '../input/pack-bounds.js';
-import { readTextFile } from '../input/read-input.js';
-import { loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
-import { parseYaml, type YamlSource } from '../input/yaml-source.js';
+import type { YamlSource } from '../input/yaml-source.js';
 import { compileRule } from './compile-rule.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { mergeOverrides, type ParamOverrides, readOverrides } from './params.js';
@@ -90,7 +89,7 @@ export interface LoadOptions {
 }
 
 async function readParamsFile(file: string, diagnostics: Diagnostic[]): Promise<ParamOverrides> {
-  const parsed = parseYaml(displayName(file), (await readTextFile(file, 'params file')).text);
+  const parsed = await readYamlFile(file, 'params file');
   diagnostics.push(...parsed.diagnostics);
   if (parsed.source === undefined) return new Map();
   return readOverrides(parsed.source, parsed.source.data ?? {}, '', diagnostics);
@@ -148,8 +147,7 @@ async function loadPack(path: string, load: PackLoad): Promise<RulePack> {
       diagnostics.push({ ...outside, file: shown });
       continue;
     }
-    const { text } = await readTextFile(file, 'rule file');
-    const parsed = parseYaml(shown, text);
+    const parsed = await readYamlFile(file, 'rule file', shown);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.source === undefined) continue;
     const data = parsed.source.data;
@@ -203,13 +201,11 @@ async function packMetadata(folder: string, bounds: PackBounds, diagnostics: Dia
     diagnostics.push({ ...outside, file: shown });
     return { order: [], params: new Map() };
   }
-  const parsed = parseYaml(shown, (await readTextFile(file, 'pack file')).text);
+  const parsed = await readYamlFile(file, 'pack file', shown);
   diagnostics.push(...parsed.diagnostics);
   if (parsed.source === undefined) return { order: [], params: new Map() };
   const source = parsed.source;
-  packSchema ??= loadSchemaValidator('pack-v1.schema.json');
-  const problems = packSchema.validate(source.data);
-  diagnostics.push(...problems.map((p) => source.problem('rule-schema', p.pointer, `pack.yaml: ${p.message}`, p.atKey)));
+  diagnostics.push(...schemaProblems('pack-v1.schema.json', source, 'rule-schema', 'pack.yaml: '));
   const data = source.data;
   if (!isObject(data)) return { order: [], params: new Map() };
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -222,8 +218,6 @@ async function packMetadata(folder: string, bounds: PackBounds, diagnostics: Dia
     params: readOverrides(source, data.params, '/params', diagnostics),
   };
 }
-
-let packSchema: SchemaValidator | undefined;
 
 function duplicateIds(rules: readonly CompiledRule[]): Diagnostic[] {
   return [...groupBy(rules, (rule) => rule.info.id).values()]
@@ -239,10 +233,4 @@ function duplicateIds(rules: readonly CompiledRule[]): Diagnostic[] {
           .join(', ')})`,
       })),
     );
-}
-
-/** Paths in messages are relative to the working folder when inside it, so they read like a compiler's. */
-export function displayName(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
 }

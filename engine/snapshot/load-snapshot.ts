@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { combineErrors, type Diagnostic, lineColumn, TrailguardError } from '../core/errors.js';
+import { readJsonFile, schemaProblems } from '../input/documents.js';
 import { duplicateKeys } from '../input/json-duplicates.js';
 import { locateInJson } from '../input/json-location.js';
-import { parseJson, readTextFile } from '../input/read-input.js';
-import { describeValue, displayPath, escapePointer, loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
+import { describeValue, displayPath, escapePointer } from '../input/schema-validation.js';
 import type { LoadedSnapshot, SnapshotDocument } from './types.js';
 
 /** The snapshot schema version this trailguard reads (`schemaVersion`; schemas/snapshot-v1.schema.json). */
@@ -15,17 +15,14 @@ export const MAX_POLICY_LENGTH = 32768;
 /** A policy nests six levels (Statement, statement, Condition, operator, key, values); far deeper is not a policy. */
 export const MAX_POLICY_DEPTH = 32;
 
-let validator: SchemaValidator | undefined;
-
 /**
  * Reads, parses and validates one snapshot file. Every problem is reported with its line and column; key policies
  * given as GetKeyPolicy's JSON string are parsed here, so rules always see a policy object (or null).
  */
 export async function loadSnapshot(path: string): Promise<LoadedSnapshot> {
-  const { text, sha256 } = await readTextFile(path, 'snapshot');
   // A key policy that repeats a name gets its own message from checkPolicies below.
-  const data = parseJson(text, path, (d) => /^\/keys\/[^/]+\/policy(\/|$)/.test(d.pointer));
-  return snapshotFromData(data, { path, sha256, text, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) });
+  const { data, text, sha256, locate } = await readJsonFile(path, 'snapshot', (d) => /^\/keys\/[^/]+\/policy(\/|$)/.test(d.pointer));
+  return snapshotFromData(data, { path, sha256, text, locate });
 }
 
 /** Where a snapshot's data came from, and how to find a JSON Pointer into it in its file. */
@@ -47,13 +44,8 @@ export interface SnapshotOrigin {
 export function snapshotFromData(data: unknown, origin: SnapshotOrigin): LoadedSnapshot {
   const file = origin.file ?? origin.path;
   checkVersion(data, origin, file);
-  validator ??= loadSchemaValidator('snapshot-v1.schema.json');
-  const problems = validator.validate(data);
-  if (problems.length > 0) {
-    throw new TrailguardError(
-      problems.map((p) => ({ code: 'snapshot-schema', file, ...origin.locate(p.pointer, p.atKey), message: p.message })),
-    );
-  }
+  const problems = schemaProblems('snapshot-v1.schema.json', { file, data, locate: origin.locate }, 'snapshot-schema');
+  if (problems.length > 0) throw new TrailguardError(problems);
   const document = data as SnapshotDocument;
   const parsed = checkPolicies(document, origin, file);
   if (parsed.size === 0) return { path: origin.path, sha256: origin.sha256, document };

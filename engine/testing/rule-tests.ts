@@ -3,12 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { combineErrors, type Diagnostic, quote, TrailguardError } from '../core/errors.js';
 import type { AssertionEvidence, Finding, Status } from '../core/model.js';
 import { evaluateRule } from '../evaluate/evaluate-rule.js';
+import { displayName, readYamlFile, schemaProblems } from '../input/documents.js';
 import { namedOutsidePack, outsidePack, type PackBounds } from '../input/pack-bounds.js';
-import { readTextFile } from '../input/read-input.js';
-import { loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
-import { parseYaml, type YamlSource } from '../input/yaml-source.js';
+import type { YamlSource } from '../input/yaml-source.js';
 import type { CompiledRule } from '../rules/compiled-rule.js';
-import { displayName, loadRulePacks, type RulePack } from '../rules/load-rules.js';
+import { loadRulePacks, type RulePack } from '../rules/load-rules.js';
 import type { ParamOverride, ParamOverrides } from '../rules/params.js';
 import { isObject } from '../rules/rule-compiler.js';
 import { loadSnapshot, snapshotFromData } from '../snapshot/load-snapshot.js';
@@ -62,8 +61,6 @@ export interface TestRun {
   /** Rules that have no tests file, with the file their tests would go in. */
   readonly untested: readonly { readonly ruleId: string; readonly file: string }[];
 }
-
-let testsSchema: SchemaValidator | undefined;
 
 /**
  * Loads the rule packs and the tests beside their rules, runs every test and measures what the tests exercised.
@@ -144,13 +141,12 @@ export async function loadPackTests(pack: RulePack): Promise<RuleTest[]> {
 }
 
 async function readTestsFile(file: string, ruleId: string, bounds: PackBounds, diagnostics: Diagnostic[]): Promise<RuleTest[]> {
-  const parsed = parseYaml(file, (await readTextFile(file, 'rule tests file')).text);
+  const parsed = await readYamlFile(file, 'rule tests file', file);
   diagnostics.push(...parsed.diagnostics);
   const source = parsed.source;
   if (source === undefined) return [];
-  testsSchema ??= loadSchemaValidator('rule-tests-v1.schema.json');
-  const problems = testsSchema.validate(source.data);
-  for (const p of problems) diagnostics.push(source.problem('rule-tests', p.pointer, p.message, p.atKey));
+  const problems = schemaProblems('rule-tests-v1.schema.json', source, 'rule-tests');
+  diagnostics.push(...problems);
   if (problems.length > 0 || !isObject(source.data)) return [];
   const out: RuleTest[] = [];
   const items = source.data.tests as Record<string, unknown>[];

@@ -3,9 +3,7 @@ import { groupBy } from '../core/group-by.js';
 import type { Finding, Status } from '../core/model.js';
 import { PatternIndex } from '../core/pattern-index.js';
 import { compileWildcard, type WildcardMatcher } from '../core/wildcard.js';
-import { readTextFile } from '../input/read-input.js';
-import { loadSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
-import { parseYaml } from '../input/yaml-source.js';
+import { readYamlFile, schemaProblems } from '../input/documents.js';
 
 /** One recorded exception, as written in the waivers file. */
 export interface Waiver {
@@ -34,17 +32,14 @@ export interface WaiverOutcome extends Waiver {
 /** The statuses a waiver sets aside: a failure, or a verdict the snapshots could not decide. Errors are bugs to fix. */
 const WAIVABLE: ReadonlySet<Status> = new Set(['fail', 'unknown']);
 
-let validator: SchemaValidator | undefined;
-
 /** Reads a waivers file: a YAML list of `{rule, resource, reason, owner, expires}`, every problem located. */
 export async function loadWaivers(file: string): Promise<Waiver[]> {
-  const parsed = parseYaml(file, (await readTextFile(file, 'waivers file')).text);
+  const parsed = await readYamlFile(file, 'waivers file', file);
   if (parsed.source === undefined) throw new TrailguardError(parsed.diagnostics);
   const source = parsed.source;
   const data = source.data ?? [];
-  validator ??= loadSchemaValidator('waivers-v1.schema.json');
-  const problems = validator.validate(data);
-  if (problems.length > 0) throw new TrailguardError(problems.map((p) => source.problem('waivers', p.pointer, p.message, p.atKey)));
+  const problems = schemaProblems('waivers-v1.schema.json', { file, data, locate: source.locate }, 'waivers');
+  if (problems.length > 0) throw new TrailguardError(problems);
   return (data as Omit<Waiver, 'at'>[]).map((w, i) => {
     const { line, column } = source.locate(`/${i}`);
     return { rule: w.rule, resource: w.resource, reason: w.reason, owner: w.owner, expires: w.expires, at: `${file}:${line}:${column}` };
