@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { Diagnostic, ErrorCode } from '../core/errors.js';
 import type { DuplicateKey } from './json-duplicates.js';
 import { locateInJson } from './json-location.js';
-import { type InputKind, parseJson, readTextFile } from './read-input.js';
+import { type InputKind, parseJsonText, readTextFile } from './read-input.js';
 import { loadSchemaValidator, type SchemaValidator } from './schema-validation.js';
 import { parseYaml, type YamlSource } from './yaml-source.js';
 
@@ -19,14 +19,16 @@ export interface JsonDocument {
   readonly data: unknown;
   readonly text: string;
   readonly sha256: string;
+  /** The repeated names `ignore` left to a more specific check (with their pointers and offsets). */
+  readonly repeated: readonly DuplicateKey[];
   locate(pointer: string, atKey?: boolean): { line: number; column: number };
 }
 
 /** Reads and parses a JSON file; `ignore` leaves some repeated names to a more specific check. */
 export async function readJsonFile(file: string, kind: InputKind, ignore?: (duplicate: DuplicateKey) => boolean): Promise<JsonDocument> {
   const { text, sha256 } = await readTextFile(file, kind);
-  const data = parseJson(text, file, ignore);
-  return { file, data, text, sha256, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) };
+  const { data, ignored } = parseJsonText(text, file, ignore);
+  return { file, data, text, sha256, repeated: ignored, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) };
 }
 
 /** Reads and parses a YAML file, shown in messages as `shown`: the document, or its syntax problems. */

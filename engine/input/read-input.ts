@@ -110,6 +110,15 @@ function fileError(error: unknown, file: string, what: string) {
  * different things to different tools (`ignore` leaves some to a more specific check).
  */
 export function parseJson(text: string, file: string, ignore: (duplicate: DuplicateKey) => boolean = () => false): unknown {
+  return parseJsonText(text, file, ignore).data;
+}
+
+/** As {@link parseJson}, also giving the repeated names `ignore` left to a more specific check. */
+export function parseJsonText(
+  text: string,
+  file: string,
+  ignore: (duplicate: DuplicateKey) => boolean = () => false,
+): { data: unknown; ignored: DuplicateKey[] } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -120,7 +129,8 @@ export function parseJson(text: string, file: string, ignore: (duplicate: Duplic
     const problem = first === undefined ? (error as Error).message : describeParseError(printParseErrorCode(first.error), text, offset);
     throw new TrailguardError({ code: 'json-syntax', file, line, column, message: `invalid JSON: ${problem}` }, { cause: error });
   }
-  const repeated = duplicateKeys(text).filter((d) => !ignore(d));
+  const all = duplicateKeys(text);
+  const repeated = all.filter((d) => !ignore(d));
   if (repeated.length > 0) {
     throw new TrailguardError(
       repeated.slice(0, 10).map((d) => ({
@@ -131,7 +141,7 @@ export function parseJson(text: string, file: string, ignore: (duplicate: Duplic
       })),
     );
   }
-  return data;
+  return { data, ignored: all.length === repeated.length ? [] : all.filter(ignore) };
 }
 
 function firstParseError(text: string): ParseError | undefined {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { combineErrors, type Diagnostic, lineColumn, TrailguardError } from '../core/errors.js';
 import { readJsonFile, schemaProblems } from '../input/documents.js';
-import { duplicateKeys } from '../input/json-duplicates.js';
+import { type DuplicateKey, duplicateKeys } from '../input/json-duplicates.js';
 import { locateInJson } from '../input/json-location.js';
 import { describeValue, displayPath, escapePointer } from '../input/schema-validation.js';
 import type { LoadedSnapshot, SnapshotDocument } from './types.js';
@@ -21,8 +21,10 @@ export const MAX_POLICY_DEPTH = 32;
  */
 export async function loadSnapshot(path: string): Promise<LoadedSnapshot> {
   // A key policy that repeats a name gets its own message from checkPolicies below.
-  const { data, text, sha256, locate } = await readJsonFile(path, 'snapshot', (d) => /^\/keys\/[^/]+\/policy(\/|$)/.test(d.pointer));
-  return snapshotFromData(data, { path, sha256, text, locate });
+  const { data, text, sha256, locate, repeated } = await readJsonFile(path, 'snapshot', (d) =>
+    /^\/keys\/[^/]+\/policy(\/|$)/.test(d.pointer),
+  );
+  return snapshotFromData(data, { path, sha256, text, locate, repeated });
 }
 
 /** Where a snapshot's data came from, and how to find a JSON Pointer into it in its file. */
@@ -33,6 +35,11 @@ export interface SnapshotOrigin {
   readonly file?: string;
   /** The JSON text the data was parsed from, to find what parsing hides (a key policy repeating a name). */
   readonly text?: string;
+  /**
+   * The names the text repeats inside key policies, when they were already found (reading the file finds every
+   * repeated name in one pass); otherwise each inline policy's part of the text is scanned.
+   */
+  readonly repeated?: readonly DuplicateKey[];
   locate(pointer: string, atKey?: boolean): { line: number; column: number };
 }
 
@@ -144,6 +151,11 @@ function repeatedNames(
     const found = safeDuplicates(policy, 0)[0];
     return found === undefined ? undefined : { key: found.key, pointer: found.pointer, offset: undefined };
   }
+  if (origin.repeated !== undefined) {
+    const prefix = `/keys/${escapePointer(arn)}/policy`;
+    const found = origin.repeated.find((d) => d.pointer === prefix || d.pointer.startsWith(`${prefix}/`));
+    return found === undefined ? undefined : { key: found.key, pointer: found.pointer.slice(prefix.length), offset: found.offset };
+  }
   const text = origin.text;
   if (text === undefined) return undefined;
   const start = entryValueOffset(text, JSON.stringify(arn), keysMap(text));
@@ -208,7 +220,14 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 export function inMemorySnapshot(data: unknown, name = 'in-memory snapshot'): LoadedSnapshot {
   const text = JSON.stringify(data, null, 2) ?? 'null';
   const sha256 = createHash('sha256').update(text).digest('hex');
-  return snapshotFromData(JSON.parse(text), { path: name, sha256, text, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) });
+  // JSON.stringify writes no name twice: there is nothing to find in its text.
+  return snapshotFromData(JSON.parse(text), {
+    path: name,
+    sha256,
+    text,
+    repeated: [],
+    locate: (pointer, atKey) => locateInJson(text, pointer, atKey),
+  });
 }
 
 /** Loads several snapshots (files, or snapshots already in memory), reporting the problems of every file together. */
