@@ -36,8 +36,8 @@ export interface SnapshotOrigin {
   /** The JSON text the data was parsed from, to find what parsing hides (a key policy repeating a name). */
   readonly text?: string;
   /**
-   * The names the text repeats inside key policies, when they were already found (reading the file finds every
-   * repeated name in one pass); otherwise each inline policy's part of the text is scanned.
+   * The names the text repeats inside key policies (reading the file finds every repeated name in one pass); data
+   * parsed elsewhere (a rule test's fragment, a collector's answer) has none to give.
    */
   readonly repeated?: readonly DuplicateKey[];
   locate(pointer: string, atKey?: boolean): { line: number; column: number };
@@ -78,11 +78,6 @@ function checkVersion(data: unknown, origin: SnapshotOrigin, path: string): void
 function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path: string): Map<string, unknown> {
   const parsedPolicies = new Map<string, unknown>();
   const problems: Diagnostic[] = [];
-  let keysAt: number | undefined;
-  const keysMap = (text: string) => {
-    keysAt ??= keysMapOffset(text);
-    return keysAt;
-  };
   for (const [arn, entry] of Object.entries(document.keys)) {
     if (entry.policy === null || entry.policy === undefined) continue;
     const pointer = `/keys/${escapePointer(arn)}/policy`;
@@ -106,7 +101,7 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
       });
       continue;
     }
-    const repeated = repeatedNames(entry.policy, arn, origin, keysMap);
+    const repeated = repeatedNames(entry.policy, arn, origin);
     if (repeated !== undefined) {
       const where = repeated.offset === undefined ? origin.locate(pointer) : lineColumn(origin.text ?? '', repeated.offset);
       problems.push({
@@ -138,30 +133,20 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
 
 /**
  * The first name a key policy repeats inside one object (`"Effect"` twice), which JSON.parse hides by keeping the
- * last: from the policy string itself, or for an inline policy from the snapshot's text (only that key's entry is
- * scanned).
+ * last: from the policy string itself, or for an inline policy from the names reading the file found repeated.
  */
 function repeatedNames(
   policy: unknown,
   arn: string,
   origin: SnapshotOrigin,
-  keysMap: (text: string) => number,
 ): { key: string; pointer: string; offset: number | undefined } | undefined {
   if (typeof policy === 'string') {
     const found = safeDuplicates(policy, 0)[0];
     return found === undefined ? undefined : { key: found.key, pointer: found.pointer, offset: undefined };
   }
-  if (origin.repeated !== undefined) {
-    const prefix = `/keys/${escapePointer(arn)}/policy`;
-    const found = origin.repeated.find((d) => d.pointer === prefix || d.pointer.startsWith(`${prefix}/`));
-    return found === undefined ? undefined : { key: found.key, pointer: found.pointer.slice(prefix.length), offset: found.offset };
-  }
-  const text = origin.text;
-  if (text === undefined) return undefined;
-  const start = entryValueOffset(text, JSON.stringify(arn), keysMap(text));
-  if (start === undefined) return undefined;
-  const found = safeDuplicates(text, start).find((d) => d.pointer === '/policy' || d.pointer.startsWith('/policy/'));
-  return found === undefined ? undefined : { key: found.key, pointer: found.pointer.slice('/policy'.length), offset: found.offset };
+  const prefix = `/keys/${escapePointer(arn)}/policy`;
+  const found = origin.repeated?.find((d) => d.pointer === prefix || d.pointer.startsWith(`${prefix}/`));
+  return found === undefined ? undefined : { key: found.key, pointer: found.pointer.slice(prefix.length), offset: found.offset };
 }
 
 function safeDuplicates(text: string, offset: number): ReturnType<typeof duplicateKeys> {
@@ -171,34 +156,6 @@ function safeDuplicates(text: string, offset: number): ReturnType<typeof duplica
     // Not JSON after all (a policy string that is not): the parse below reports it.
     return [];
   }
-}
-
-/**
- * Where the value of the property named `quotedName` (as JSON writes it) starts: after `"name"`, spaces and a colon.
- * The search starts at the snapshot's `keys` map (trails' `KmsKeyId` values repeat the same ARNs, but a value is
- * never followed by a colon), and falls back to the whole text.
- */
-function entryValueOffset(text: string, quotedName: string, from: number): number | undefined {
-  return propertyValueAt(text, quotedName, from) ?? (from > 0 ? propertyValueAt(text, quotedName, 0) : undefined);
-}
-
-function propertyValueAt(text: string, quotedName: string, from: number): number | undefined {
-  for (let at = text.indexOf(quotedName, from); at >= 0; at = text.indexOf(quotedName, at + 1)) {
-    const colon = skipSpaces(text, at + quotedName.length);
-    if (text[colon] === ':') return skipSpaces(text, colon + 1);
-  }
-  return undefined;
-}
-
-function skipSpaces(text: string, from: number): number {
-  let i = from;
-  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
-  return i;
-}
-
-/** Where the top-level `keys` map most likely starts (0 when not found: then every search covers the whole text). */
-function keysMapOffset(text: string): number {
-  return propertyValueAt(text, '"keys"', 0) ?? 0;
 }
 
 /** Whether a parsed value nests deeper than `limit`, found without recursion (a crafted value could exhaust the stack). */
