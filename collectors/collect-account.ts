@@ -2,6 +2,7 @@ import { DescribeTrailsCommand, GetTrailStatusCommand, type Trail } from '@aws-s
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { quote } from '../engine/core/safe-text.js';
 import { type ApiError, apiError, CredentialsError } from './api-error.js';
 import type { AwsClients } from './aws-clients.js';
 import { collectKeys, type KeyReference } from './collect-keys.js';
@@ -120,15 +121,11 @@ function checkedIdentity(account: unknown, arn: unknown): { account: string; arn
   ) {
     return { account, arn, partition };
   }
-  const found = `Account ${typeof account === 'string' ? quoteShort(account) : String(account)}, Arn ${typeof arn === 'string' ? quoteShort(arn) : String(arn)}`;
+  const found = `Account ${typeof account === 'string' ? quote(account) : String(account)}, Arn ${typeof arn === 'string' ? quote(arn) : String(arn)}`;
   throw new CredentialsError(
     `AWS STS answered GetCallerIdentity without a 12-digit account id and a caller ARN (found ${found}): the endpoint is not AWS STS or the answer was damaged on its way (check AWS_ENDPOINT_URL and any proxy)`,
     'sts-answer',
   );
-}
-
-function quoteShort(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 function credentialsError(error: unknown): CredentialsError {
@@ -196,7 +193,7 @@ async function enabledRegions(clients: AwsClients, home: string, partition: stri
           malformed(
             'DescribeRegions',
             home,
-            `a Region in the answer has no usable name (found ${typeof name === 'string' ? quoteShort(name) : String(name)}): it was not searched`,
+            `a Region in the answer has no usable name (found ${typeof name === 'string' ? quote(name) : String(name)}): it was not searched`,
           ),
         );
         continue;

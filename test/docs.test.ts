@@ -85,13 +85,14 @@ describe('the collector documentation', () => {
       expect(readFileSync(file, 'utf8'), file).not.toMatch(/from '(\.\.\/)+(collectors|cli)\//);
   });
 
-  it('collectors import nothing from the CLI, and from the engine only the snapshot validation check applies and its types', () => {
+  it('collectors import nothing from the CLI, and from the engine only the snapshot validation check applies, its types and the safe quoting of text', () => {
     for (const file of readdirSync(join(ROOT, 'collectors')).filter((f) => f.endsWith('.ts'))) {
       const text = readFileSync(join(ROOT, 'collectors', file), 'utf8');
       const imports = [...text.matchAll(/from '(\.\.\/[^']+)'/g)].map((m) => m[1]);
       const allowed: Record<string, string[]> = {
         'fit-snapshot.ts': ['../engine/core/errors.js', '../engine/snapshot/load-snapshot.js'],
         'api-error.ts': ['../engine/snapshot/types.js'],
+        'collect-account.ts': ['../engine/core/safe-text.js'],
       };
       expect(imports, file).toEqual(allowed[file] ?? []);
     }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../engine/snapshot/load-snapshot.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
 import { type Fault, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoEnv, startMoto } from '../helpers/moto.js';
+import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, motoEnv, startMoto } from '../helpers/moto.js';
 
 /**
  * Collector faults injected between the real SDK and moto by a loopback proxy: throttling, 5xx answers, dropped
@@ -42,11 +42,7 @@ describe.runIf(available)('collect through injected faults', () => {
   beforeAll(async () => {
     moto = await startMoto();
     dir = tempDir();
-    const config = (region: string) => ({
-      region,
-      endpoint: moto.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
+    const config = (region: string) => motoClientConfig(moto.endpoint, region);
     keyArn = (await new KMSClient(config('us-east-1')).send(new CreateKeyCommand({ Description: 'logs' }))).KeyMetadata?.Arn as string;
     await new S3Client({ ...config('us-east-1'), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'logs' }));
     await new CloudTrailClient(config('us-east-1')).send(new CreateTrailCommand({ Name: 'main', S3BucketName: 'logs', KmsKeyId: keyArn }));

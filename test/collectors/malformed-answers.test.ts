@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../engine/snapshot/load-snapshot.js';
 import { cli, tempDir } from '../helpers/cli.js';
 import { type Fault, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoEnv, startMoto } from '../helpers/moto.js';
+import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, motoEnv, startMoto } from '../helpers/moto.js';
 
 /**
  * AWS answers that do not fit the snapshot — from a damaged proxy, a buggy endpoint or an attacker in the path —
@@ -49,11 +49,7 @@ describe.runIf(available)('collect through malformed AWS answers', () => {
   beforeAll(async () => {
     moto = await startMoto();
     dir = tempDir();
-    const config = (region: string) => ({
-      region,
-      endpoint: moto.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
+    const config = (region: string) => motoClientConfig(moto.endpoint, region);
     const kms = new KMSClient(config('us-east-1'));
     keyArn = (await kms.send(new CreateKeyCommand({ Description: 'logs' }))).KeyMetadata?.Arn as string;
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/logs', TargetKeyId: keyArn }));

@@ -7,7 +7,7 @@ import { CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
-import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoEnv, startMoto } from '../helpers/moto.js';
+import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, motoEnv, startMoto } from '../helpers/moto.js';
 
 const ACCOUNT = '123456789012'; // moto's account
 const available = motoAvailable();
@@ -73,7 +73,7 @@ const openToCloudTrail = {
 
 /** Builds the account in moto: keys in two Regions with different policies, an alias, four trails. */
 async function seed(endpoint: string): Promise<{ usKey: string; euKey: string }> {
-  const config = (region: string) => ({ region, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const config = (region: string) => motoClientConfig(endpoint, region);
   const usKms = new KMSClient(config('us-east-1'));
   const euKms = new KMSClient(config('eu-west-1'));
   const usKey = (await usKms.send(new CreateKeyCommand({ Description: 'CloudTrail us-east-1' }))).KeyMetadata?.Arn as string;
@@ -253,7 +253,7 @@ describe.runIf(available)('collect against moto, then check', () => {
 
   // Last: it puts the account in an organisation, which the tests above must not see.
   it('records the organisation and key tags, and an organisation perimeter is decided by them (unknown without)', async () => {
-    const config = { region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const config = motoClientConfig(moto.endpoint);
     const { Organization: org } = await new OrganizationsClient(config).send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const kms = new KMSClient(config);
     const key = (await kms.send(new CreateKeyCommand({ Description: 'perimeter' }))).KeyMetadata?.Arn as string;

@@ -56,6 +56,11 @@ export async function startMoto(): Promise<Moto> {
   };
 }
 
+/** An SDK client's configuration for moto in one Region, with the static test credentials moto accepts. */
+export function motoClientConfig(endpoint: string, region = 'us-east-1') {
+  return { region, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+}
+
 /** The environment a CLI run against moto gets: static test credentials, moto as every endpoint, no IMDS. */
 export function motoEnv(endpoint: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {

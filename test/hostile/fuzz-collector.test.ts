@@ -11,7 +11,7 @@ import { snapshotFromData } from '../../engine/snapshot/load-snapshot.js';
 import { SnapshotSet } from '../../engine/snapshot/snapshot-set.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Json, mutate, mutations } from '../helpers/json-mutations.js';
-import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, startMoto } from '../helpers/moto.js';
+import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, startMoto } from '../helpers/moto.js';
 import { scaled } from '../helpers/scale.js';
 
 /**
@@ -50,7 +50,7 @@ describe.runIf(available)('fuzzing the AWS answers collect reads (seeded, reprod
 
   beforeAll(async () => {
     moto = await startMoto();
-    const config = { region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const config = motoClientConfig(moto.endpoint);
     const kms = new KMSClient(config);
     const key = (await kms.send(new CreateKeyCommand({ Description: 'logs' }))).KeyMetadata?.Arn as string;
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/logs', TargetKeyId: key }));
