@@ -2,6 +2,7 @@ import { parseArn } from '../core/arn.js';
 import { DataError, InternalError } from '../core/errors.js';
 import { groupBy } from '../core/group-by.js';
 import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../core/model.js';
+import { newCheckMemo } from '../iam/check-policy.js';
 import type { OperatorContext } from '../operators/types.js';
 import {
   type BindingOutcome,
@@ -49,7 +50,7 @@ export type Documents = Map<string, unknown>;
  */
 export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet, documents: Documents = new Map()): Generator<Finding> {
   const groups = groupBy(rules, (rule) => rule.resourcesSignature);
-  const context: OperatorContext = { organisation: (account) => set.organisation(account) };
+  const context: OperatorContext = { organisation: (account) => set.organisation(account), policyMemo: newCheckMemo() };
   const cache = newRunCache();
   for (const group of groups.values()) {
     for (const resource of selectResources(group[0] as CompiledRule, set)) {

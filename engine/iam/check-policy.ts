@@ -1,14 +1,23 @@
-import { type ContextValue, type Decision, LISTED, type PolicyEvidence, type ProbeOutcome, type StatementRef } from '../core/evidence.js';
+import {
+  type ContextValue,
+  type Decision,
+  type EvaluatedRequest,
+  LISTED,
+  type PolicyEvidence,
+  type ProbeOutcome,
+  type StatementRef,
+} from '../core/evidence.js';
 import { type Candidate, candidatesFor, isDelegation, type PrincipalSource } from './candidates.js';
+import { evaluateCondition } from './evaluate-condition.js';
 import { evaluatePolicy, statementApplies, statementRef } from './evaluate-policy.js';
 import { otherAccounts } from './other-accounts.js';
 import { buildRequest, describeProbe, describeRequirement, forAccount, type Probe, type RequestSpec, withoutKeys } from './request-spec.js';
-import { closestAllow, describePrincipal, label, labels, lacks, type StatementTrace, traceStatement } from './trace.js';
-import type { IamRequest, Policy, RequestPrincipal, Statement } from './types.js';
+import { closestAllowStatement, describePrincipal, label, labels, lacks, type StatementTrace, traceStatement } from './trace.js';
+import type { IamRequest, Policy, RequestPrincipal, Statement, UnknownKey } from './types.js';
 
 export type { EvaluatedRequest, PolicyEvidence, ProbeOutcome } from '../core/evidence.js';
 
-import { describeOption, dimensions, inWorld, type World, worlds } from './unknown-values.js';
+import { type Dimension, describeOption, dimensions, inWorld, type World, worlds } from './unknown-values.js';
 import { combineWorlds, tooManyWorlds } from './unrecorded.js';
 
 export type { PrincipalSource } from './candidates.js';
@@ -65,6 +74,11 @@ export interface PolicyCheckResult {
 interface Attempt extends PolicyCheckResult {
   /** How far the attempt got: of several candidates' failures, the one that got furthest is told. */
   readonly rank: Rank;
+  /**
+   * For a failure, whose evidence names the request: the same attempt in the words of another request whose every
+   * condition clause comes out the same (see {@link CheckMemo}).
+   */
+  readonly retarget?: (spec: RequestSpec, request: IamRequest) => Attempt;
 }
 
 /** How far an attempt got: a grant that leaks tells more than a blocked one, which tells more than none at all. */
@@ -85,16 +99,81 @@ interface Prepared {
   readonly request: IamRequest;
 }
 
+/** A verdict before the policy's problems are added and its lists bounded, and how to retell it for another request. */
+interface Judged {
+  readonly result: PolicyCheckResult;
+  readonly retarget?: (prepared: readonly Prepared[]) => PolicyCheckResult;
+}
+
 const NO_WORLD: World = new Map();
+
+/**
+ * A run's memo of policy checks. A check's verdict depends on its requests' context values only through the truth of
+ * the policy's condition clauses, so checks of one policy whose requests agree on everything else (caller, action,
+ * resource, which context keys are present and which are unknown, the probes) and on the truth of every clause, for
+ * the request, each probe and each combination of unrecorded values, share one decision: a pass is shared whole,
+ * and a failure is retold in the words of its own request (which the evidence names) without deciding it again.
+ */
+export type CheckMemo = WeakMap<Policy, Map<string, Memoised>>;
+
+export interface Memoised {
+  /** The result, when nothing in it names the particular request (a pass, an unknown that names no request). */
+  readonly shared?: PolicyCheckResult;
+  readonly retarget?: (prepared: readonly Prepared[]) => PolicyCheckResult;
+}
+
+/** A memo for one run (it must not outlive the run: the organisation lookup belongs to it). */
+export function newCheckMemo(): CheckMemo {
+  return new WeakMap();
+}
+
+/** Past this many memo entries for one policy (requests that differ in more than condition values), no more are kept. */
+const MEMO_ENTRIES = 256;
 
 /**
  * Runs a policy check: the decision for the request, who decided it, and whether the grant is confined. When the
  * policy's conditions read keys whose values no snapshot records, the check runs once for each combination of
  * representative values: a verdict that is the same in every one stands; otherwise the check is `unknown`, naming
- * the keys and what would decide them.
+ * the keys and what would decide them. With a memo, checks that come out the same share their decision.
  */
-export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResult {
-  const outcome = judge(policy, check);
+export function checkPolicy(policy: Policy, check: PolicyCheck, memo?: CheckMemo): PolicyCheckResult {
+  const candidates = candidatesFor(policy, check.principal);
+  if (candidates.length === 0) {
+    const reason = `has no Allow statement naming an IAM principal (an account, user or role) that could call ${check.action}`;
+    return finish(policy, result(fail(RANK.noGrant, reason, { decision: 'not-allowed', ...problems(policy) })));
+  }
+  const prepared = candidates.map((candidate): Prepared => {
+    const spec = check.request(candidate.principal);
+    return { candidate, spec, request: buildRequest(spec) };
+  });
+  const unknown = dimensions(
+    policy,
+    prepared.map((p) => p.request),
+  );
+  // `explain` traces every request, so it always decides afresh.
+  if (memo === undefined || check.trace !== undefined) return finish(policy, judge(policy, check, prepared, unknown).result);
+  let entries = memo.get(policy);
+  if (entries === undefined) {
+    entries = new Map();
+    memo.set(policy, entries);
+  }
+  const key = memoKey(policy, check, prepared, unknown);
+  const hit = entries.get(key);
+  if (hit?.shared !== undefined) return hit.shared;
+  if (hit?.retarget !== undefined) return finish(policy, hit.retarget(prepared));
+  const judged = judge(policy, check, prepared, unknown);
+  const outcome = finish(policy, judged.result);
+  if (hit === undefined && entries.size < MEMO_ENTRIES) {
+    entries.set(
+      key,
+      outcome.evidence.request === undefined ? { shared: outcome } : judged.retarget === undefined ? {} : { retarget: judged.retarget },
+    );
+  }
+  return outcome;
+}
+
+/** The verdict with the policy's invalid statements named and its lists bounded. */
+function finish(policy: Policy, outcome: PolicyCheckResult): PolicyCheckResult {
   // Statements skipped as invalid are named whatever the verdict: a pass may rest on AWS reading them the same way.
   const invalid = problems(policy);
   const evidence =
@@ -102,6 +181,50 @@ export function checkPolicy(policy: Policy, check: PolicyCheck): PolicyCheckResu
       ? outcome.evidence
       : { ...outcome.evidence, ...invalid };
   return { status: outcome.status, reason: outcome.reason, evidence: bounded(evidence) };
+}
+
+/**
+ * What the check's verdict depends on besides the policy: everything about its requests except their context values
+ * (which keys are present decides which unrecorded keys are tried), and the truth of every condition clause of the policy for each request it evaluates (the request in each
+ * combination of unrecorded values, and each probe of it). Clauses of every statement count, not only those for the
+ * action: the closest statement of a failure is chosen by how many of its conditions hold.
+ */
+function memoKey(policy: Policy, check: PolicyCheck, prepared: readonly Prepared[], unknown: readonly Dimension[]): string {
+  const parts = [check.expect, check.scope, check.action, JSON.stringify(check.principal), JSON.stringify(check.probes)];
+  const all = unknown.length === 0 ? [NO_WORLD] : (worlds(unknown) ?? []);
+  for (const { request } of prepared) {
+    // The caller is not named: candidates follow from the policy and `check.principal`, both part of the key.
+    parts.push(request.action, request.resource, [...request.context.keys()].join(' '), unknownText(request.unknown));
+    for (const world of all) {
+      const asked = inWorld(request, world);
+      parts.push(truths(policy, asked));
+      for (const probe of check.probes)
+        for (const variant of probeVariants(policy, asked, probe)) parts.push(truths(policy, variant.request));
+    }
+  }
+  return parts.join('\u0000');
+}
+
+/** Whether each condition clause of the policy holds for the request, as a string of 0s and 1s. */
+function truths(policy: Policy, request: IamRequest): string {
+  let bits = '';
+  for (const statement of policy.statements)
+    for (const clause of statement.conditions) bits += evaluateCondition(clause, request.context) ? '1' : '0';
+  return bits;
+}
+
+// The unknown keys of a request come from the catalogue, one list per caller and key, made once (standardFor): each
+// list is numbered, so a memo key names it in a few characters. Lists alike but made apart only miss the memo.
+const unknownIds = new WeakMap<readonly UnknownKey[], number>();
+let unknownCount = 0;
+function unknownText(unknown: readonly UnknownKey[] | undefined): string {
+  if (unknown === undefined) return '';
+  let id = unknownIds.get(unknown);
+  if (id === undefined) {
+    id = unknownCount++;
+    unknownIds.set(unknown, id);
+  }
+  return String(id);
 }
 
 /** The evidence with each list cut to {@link LISTED} entries and the rest counted. */
@@ -128,31 +251,16 @@ function bounded(evidence: PolicyEvidence): PolicyEvidence {
   return { ...evidence, ...lists, ...(probes === undefined ? {} : { probes }), omitted };
 }
 
-function judge(policy: Policy, check: PolicyCheck): PolicyCheckResult {
-  const candidates = candidatesFor(policy, check.principal);
-  if (candidates.length === 0) {
-    return result(
-      fail(RANK.noGrant, `has no Allow statement naming an IAM principal (an account, user or role) that could call ${check.action}`, {
-        decision: 'not-allowed',
-        ...problems(policy),
-      }),
-    );
-  }
-  const prepared = candidates.map((candidate): Prepared => {
-    const spec = check.request(candidate.principal);
-    return { candidate, spec, request: buildRequest(spec) };
-  });
-  const unknown = dimensions(
-    policy,
-    prepared.map((p) => p.request),
-  );
+function judge(policy: Policy, check: PolicyCheck, prepared: readonly Prepared[], unknown: readonly Dimension[]): Judged {
   if (unknown.length === 0) return decideIn(policy, check, prepared, NO_WORLD);
   const all = worlds(unknown);
-  if (all === undefined) return tooManyWorlds(unknown);
-  return combineWorlds(
-    unknown,
-    all.map((world) => ({ world, result: decideIn(policy, check, prepared, world) })),
-  );
+  if (all === undefined) return { result: tooManyWorlds(unknown) };
+  return {
+    result: combineWorlds(
+      unknown,
+      all.map((world) => ({ world, result: decideIn(policy, check, prepared, world).result })),
+    ),
+  };
 }
 
 /**
@@ -160,31 +268,47 @@ function judge(policy: Policy, check: PolicyCheck): PolicyCheckResult {
  * that only the account's own delegation statement explains is not blamed on it: what fails is that no other
  * statement grants the request as confined as the check asks.
  */
-function decideIn(policy: Policy, check: PolicyCheck, prepared: readonly Prepared[], world: World): PolicyCheckResult {
-  let best: Attempt | undefined;
-  let bestDelegated: Attempt | undefined;
-  for (const entry of prepared) {
+function decideIn(policy: Policy, check: PolicyCheck, prepared: readonly Prepared[], world: World): Judged {
+  let best: { attempt: Attempt; index: number } | undefined;
+  let bestDelegated: { attempt: Attempt; index: number } | undefined;
+  for (const [index, entry] of prepared.entries()) {
     const attempt = attemptCandidate(policy, check, entry, world);
-    if (attempt.status === 'pass') return result(attempt);
+    if (attempt.status === 'pass') return { result: result(attempt) };
     const delegated = entry.candidate.statement !== undefined && isDelegation(entry.candidate.statement);
     if (delegated) {
-      if (bestDelegated === undefined || attempt.rank > bestDelegated.rank) bestDelegated = attempt;
-    } else if (best === undefined || attempt.rank > best.rank) best = attempt;
+      if (bestDelegated === undefined || attempt.rank > bestDelegated.attempt.rank) bestDelegated = { attempt, index };
+    } else if (best === undefined || attempt.rank > best.attempt.rank) best = { attempt, index };
   }
-  if (best !== undefined) return result(best);
-  const delegation = bestDelegated as Attempt;
+  // The failure told, and how to tell it for another request with the same clause truths (in the neutral world only).
+  const told = (chosen: { attempt: Attempt; index: number }, tell: (attempt: Attempt) => PolicyCheckResult): Judged => {
+    const retarget = world === NO_WORLD ? chosen.attempt.retarget : undefined;
+    return {
+      result: tell(chosen.attempt),
+      ...(retarget === undefined
+        ? {}
+        : {
+            retarget: (others: readonly Prepared[]) => {
+              const other = others[chosen.index] as Prepared;
+              return tell(retarget(other.spec, other.request));
+            },
+          }),
+    };
+  };
+  if (best !== undefined) return told(best, result);
   const requirements = unique(check.probes.map(describeRequirement));
   const grant = `has no statement that grants ${check.action} to an IAM principal${requirements.length === 0 ? '' : ` ${requirements.join(' and ')}`}`;
   const delegating = labels([
     ...new Set(prepared.flatMap((p) => (p.candidate.statement === undefined ? [] : [statementRef(p.candidate.statement)]))),
   ]);
-  return result({
-    ...delegation,
-    reason:
-      delegation.evidence.deniedBy === undefined
-        ? `${grant} (${delegating} only delegates to the account's IAM policies, as a default key policy does, and can stay)`
-        : `${grant}, and ${labels(delegation.evidence.deniedBy)} denies ${check.action} to the account's principals`,
-  });
+  return told(bestDelegated as { attempt: Attempt; index: number }, (delegation) =>
+    result({
+      ...delegation,
+      reason:
+        delegation.evidence.deniedBy === undefined
+          ? `${grant} (${delegating} only delegates to the account's IAM policies, as a default key policy does, and can stay)`
+          : `${grant}, and ${labels(delegation.evidence.deniedBy)} denies ${check.action} to the account's principals`,
+    }),
+  );
 }
 
 function attemptCandidate(policy: Policy, check: PolicyCheck, prepared: Prepared, world: World): Attempt {
@@ -198,42 +322,46 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, prepared: Prepared
     ...(decision.allowedBy.length === 0 ? {} : { allowedBy: decision.allowedBy }),
     ...(decision.deniedBy.length === 0 ? {} : { deniedBy: decision.deniedBy }),
   };
-  const failed: PolicyEvidence = {
-    ...base,
-    request: {
-      caller: who,
-      action: spec.action,
-      resource: spec.resource,
-      context: evidenceContext(policy, spec),
-      encryptionContext: spec.encryptionContext,
-    },
+  const asked = (s: RequestSpec): EvaluatedRequest => ({
+    caller: who,
+    action: s.action,
+    resource: s.resource,
+    context: evidenceContext(policy, s),
+    encryptionContext: s.encryptionContext,
+  });
+  // A failure's evidence names the request it failed, so it is made for each request it is told for.
+  const failed = (rank: Rank, reason: string, extra: Partial<PolicyEvidence> = {}): Attempt => {
+    const tell = (s: RequestSpec): Attempt => ({ ...fail(rank, reason, { ...base, request: asked(s), ...extra }), retarget: tell });
+    return tell(spec);
   };
   const granting = grantingStatements(policy, check, candidate, request, decision.allowedBy);
   if (check.expect === 'not-allowed') {
     return decision.decision === 'allowed'
-      ? fail(RANK.blocked, `allows ${spec.action} for ${who} by ${labels(decision.allowedBy)}`, failed)
+      ? failed(RANK.blocked, `allows ${spec.action} for ${who} by ${labels(decision.allowedBy)}`)
       : pass(`does not allow ${spec.action} for ${who}`, base);
   }
   if (check.expect === 'denied') {
     return decision.decision === 'denied'
       ? pass(`denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}`, base)
-      : fail(RANK.blocked, `does not deny ${spec.action} for ${who}`, failed);
+      : failed(RANK.blocked, `does not deny ${spec.action} for ${who}`);
   }
   if (granting.length === 0) {
-    const closest = candidate.statement === undefined ? closestAllow(policy, request) : ownStatement(candidate.statement, request);
-    const why =
-      closest === undefined ? ': it has no Allow statement' : `: the closest, ${label(closest.statement)}, ${closest.lacks.join('; ')}`;
-    return fail(RANK.noGrant, `does not allow ${spec.action} for ${who}${why}`, {
-      ...failed,
-      ...(closest === undefined ? {} : { closest }),
-      ...problems(policy),
-    });
+    // The closest statement is chosen by which of its elements hold, so another request with the same clause truths
+    // has the same one; what it lacks is told in that request's values.
+    const closestStatement = candidate.statement ?? closestAllowStatement(policy, request)?.statement;
+    const tell = (s: RequestSpec, r: IamRequest): Attempt => {
+      const closest = closestStatement === undefined ? undefined : ownStatement(closestStatement, r);
+      const why =
+        closest === undefined ? ': it has no Allow statement' : `: the closest, ${label(closest.statement)}, ${closest.lacks.join('; ')}`;
+      const evidence = { ...base, request: asked(s), ...(closest === undefined ? {} : { closest }), ...problems(policy) };
+      return { ...fail(RANK.noGrant, `does not allow ${s.action} for ${who}${why}`, evidence), retarget: tell };
+    };
+    return tell(spec, request);
   }
   if (decision.deniedBy.length > 0) {
-    return fail(
+    return failed(
       RANK.blocked,
       `denies ${spec.action} for ${who} by ${labels(decision.deniedBy)}, although ${labels(granting.map(statementRef))} allows it`,
-      failed,
     );
   }
   const runs = check.probes.flatMap((probe) => runProbe(policy, check, request, granting, probe, spec, world));
@@ -246,7 +374,7 @@ function attemptCandidate(policy: Policy, check: PolicyCheck, prepared: Prepared
       runs.length === 0 ? base : { ...base, probes },
     );
   }
-  return fail(RANK.leaks, leakReason(policy, spec.action, who, granting, leak), { ...failed, probes });
+  return failed(RANK.leaks, leakReason(policy, spec.action, who, granting, leak), { probes });
 }
 
 /**
@@ -290,14 +418,7 @@ function runProbe(
   spec: RequestSpec,
   world: World,
 ): ProbeRun[] {
-  const variants: { request: IamRequest; variant?: string }[] =
-    'without' in probe
-      ? [{ request: withoutKeys(base, probe.without) }]
-      : otherAccounts(policy, probe.otherAccount).map((other) => ({
-          request: forAccount(base, probe.otherAccount, other),
-          variant: other,
-        }));
-  return variants.map(({ request, variant }) => {
+  return probeVariants(policy, base, probe).map(({ request, variant }) => {
     const decision = evaluatePolicy(policy, request);
     check.trace?.(
       traceRequest(
@@ -321,6 +442,15 @@ function runProbe(
     };
     return { outcome, probe, variant };
   });
+}
+
+/** The requests a probe makes of a request: without some keys, or as made for each other account worth trying. */
+function probeVariants(policy: Policy, base: IamRequest, probe: Probe): { request: IamRequest; variant?: string }[] {
+  if ('without' in probe) return [{ request: withoutKeys(base, probe.without) }];
+  return otherAccounts(policy, probe.otherAccount).map((other) => ({
+    request: forAccount(base, probe.otherAccount, other),
+    variant: other,
+  }));
 }
 
 function traceRequest(

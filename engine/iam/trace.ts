@@ -68,7 +68,17 @@ export function tracePolicy(policy: Policy, request: IamRequest): readonly State
  * how many of principal (first), action, resource and conditions they satisfy (problems count against them).
  */
 export function closestAllow(policy: Policy, request: IamRequest): { statement: StatementRef; lacks: readonly string[] } | undefined {
-  let best: { trace: StatementTrace; score: number } | undefined;
+  const closest = closestAllowStatement(policy, request);
+  if (closest === undefined) return undefined;
+  return {
+    statement: { index: closest.trace.index, ...(closest.trace.sid === undefined ? {} : { sid: closest.trace.sid }) },
+    lacks: lacks(closest.trace),
+  };
+}
+
+/** The statement {@link closestAllow} names, with its trace. */
+export function closestAllowStatement(policy: Policy, request: IamRequest): { statement: Statement; trace: StatementTrace } | undefined {
+  let best: { statement: Statement; trace: StatementTrace; score: number } | undefined;
   for (const statement of policy.statements) {
     if (statement.effect !== 'Allow') continue;
     const trace = traceStatement(statement, request);
@@ -79,13 +89,9 @@ export function closestAllow(policy: Policy, request: IamRequest): { statement: 
       (trace.resource.ok ? 2 : 0) +
       (trace.conditions.length === 0 ? 1 : met / trace.conditions.length) -
       (trace.problems.length > 0 ? 1 : 0);
-    if (best === undefined || score > best.score) best = { trace, score };
+    if (best === undefined || score > best.score) best = { statement, trace, score };
   }
-  if (best === undefined) return undefined;
-  return {
-    statement: { index: best.trace.index, ...(best.trace.sid === undefined ? {} : { sid: best.trace.sid }) },
-    lacks: lacks(best.trace),
-  };
+  return best;
 }
 
 /** Plain-language reasons a traced statement does not apply. */

@@ -105,6 +105,21 @@ export const iamPolicy: ValueOperator = {
       }
       return found;
     };
+    // One list of unknown keys per policy and standard context, so checks alike can be told alike by it (CheckMemo).
+    const combined = new WeakMap<Policy, WeakMap<readonly UnknownKey[], readonly UnknownKey[]>>();
+    const unknownOf = (policy: Policy, standard: readonly UnknownKey[], extra: readonly UnknownKey[]) => {
+      let byStandard = combined.get(policy);
+      if (byStandard === undefined) {
+        byStandard = new WeakMap();
+        combined.set(policy, byStandard);
+      }
+      let list = byStandard.get(standard);
+      if (list === undefined) {
+        list = [...standard, ...extra];
+        byStandard.set(standard, list);
+      }
+      return list;
+    };
     const scopeKind = confined?.scope === 'granting-statement' ? 'granting-statement' : 'policy';
     return (value, scope, run) => {
       if (value === null || value === undefined)
@@ -156,19 +171,23 @@ export const iamPolicy: ValueOperator = {
           context: given,
           standard: standard.values,
           encryptionContext: pairs,
-          unknown: extra.length === 0 ? standard.unknown : [...standard.unknown, ...extra],
+          unknown: extra.length === 0 ? standard.unknown : unknownOf(policy, standard.unknown, extra),
           ...(tracing ? { origins: standard.origins } : {}),
         };
       };
-      const result = checkPolicy(policy, {
-        expect,
-        action: action.render(scope),
-        principal: source,
-        request: build,
-        probes: renderedProbes,
-        scope: scopeKind,
-        trace,
-      });
+      const result = checkPolicy(
+        policy,
+        {
+          expect,
+          action: action.render(scope),
+          principal: source,
+          request: build,
+          probes: renderedProbes,
+          scope: scopeKind,
+          trace,
+        },
+        run.policyMemo,
+      );
       return { status: result.status, reason: result.reason, details: result.evidence };
     };
   },

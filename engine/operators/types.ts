@@ -1,5 +1,5 @@
 import type { PolicyEvidence } from '../core/evidence.js';
-import type { RequestTrace } from '../iam/check-policy.js';
+import type { CheckMemo, RequestTrace } from '../iam/check-policy.js';
 import type { OrganisationFact } from '../iam/context-catalogue.js';
 import type { Scope, Template } from '../template/template.js';
 
@@ -27,6 +27,8 @@ export interface CompileContext {
 export interface OperatorContext {
   readonly organisation: (account: string) => OrganisationFact;
   readonly trace?: (trace: RequestTrace) => void;
+  /** The run's memo of policy checks (see `CheckMemo`); without it every check is decided afresh. */
+  readonly policyMemo?: CheckMemo;
 }
 
 export type ValueTest = (value: unknown, scope: Scope, context: OperatorContext) => OperatorResult;
