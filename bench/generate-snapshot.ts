@@ -4,8 +4,12 @@ import { createWriteStream } from 'node:fs';
 const REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
 const DEFAULT_ACCOUNT = '111122223333';
 
-/** One of four realistic key policies (console-created, CIS statements, AWS docs with SourceArn, and a broken one). */
-function policy(keyArn: string, trailArns: readonly string[], variant: number, ACCOUNT: string): object {
+/**
+ * One of four realistic key policies (console-created, CIS statements, AWS docs with SourceArn, and a broken one).
+ * With `failing`, every key's CloudTrail statement names only the first of its trails in `aws:SourceArn`, so the
+ * other nine fail the data-key check (the mostly-failing organisation).
+ */
+function policy(keyArn: string, trailArns: readonly string[], variant: number, ACCOUNT: string, failing: boolean): object {
   const ct = { Service: 'cloudtrail.amazonaws.com' };
   const root = {
     Sid: 'Enable IAM User Permissions',
@@ -24,7 +28,11 @@ function policy(keyArn: string, trailArns: readonly string[], variant: number, A
       Principal: ct,
       Action: 'kms:GenerateDataKey*',
       Resource: '*',
-      Condition: variant === 2 ? { StringLike: context, StringEquals: { 'aws:SourceArn': trailArns } } : { StringLike: context },
+      Condition: failing
+        ? { StringLike: context, StringEquals: { 'aws:SourceArn': trailArns.slice(0, 1) } }
+        : variant === 2
+          ? { StringLike: context, StringEquals: { 'aws:SourceArn': trailArns } }
+          : { StringLike: context },
     },
     variant === 0
       ? {
@@ -49,7 +57,7 @@ function policy(keyArn: string, trailArns: readonly string[], variant: number, A
 }
 
 /** Writes a snapshot of `trails` trails, one KMS key per ten trails, and returns when it is on disk. */
-export async function generateSnapshot(file: string, trails: number, ACCOUNT = DEFAULT_ACCOUNT): Promise<void> {
+export async function generateSnapshot(file: string, trails: number, ACCOUNT = DEFAULT_ACCOUNT, failing = false): Promise<void> {
   const out = createWriteStream(file);
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
@@ -96,7 +104,7 @@ export async function generateSnapshot(file: string, trails: number, ACCOUNT = D
         KeySpec: 'SYMMETRIC_DEFAULT',
         KeyUsage: 'ENCRYPT_DECRYPT',
       },
-      policy: policy(arn, covered, k % 4, ACCOUNT),
+      policy: policy(arn, covered, k % 4, ACCOUNT, failing),
       error: null,
       rotationEnabled: true,
     };

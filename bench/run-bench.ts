@@ -49,7 +49,13 @@ function summaryTotal(file: string): number {
 
 const sizes = (process.env.TRAILGUARD_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const runs = Number(process.env.TRAILGUARD_BENCH_RUNS ?? 3);
-const targets = { time: 2, memory: 3 };
+/** Issue 13's targets, each a ratio to a floor measured in the same run (results size in MB at 100k trails). */
+const targets = { time: 5, stretchTime: 2, memory: 3, resultsMb: 150, startup: 3, organisation: 3, html: 2 };
+/** Each target as measured, for the closing table: name, measured, target, whether it is met. */
+const verdicts: { name: string; measured: string; target: string; met: boolean }[] = [];
+function judge(name: string, value: number, limit: number, unit = '×'): void {
+  verdicts.push({ name, measured: `${value.toFixed(2)} ${unit}`, target: `≤ ${limit} ${unit}`, met: value <= limit });
+}
 /** Sizes whose results are also rendered as reports (an evidence report is read by people: 10k trails is the scale). */
 const reportSizes = (process.env.TRAILGUARD_BENCH_REPORT_SIZES ?? '1000,10000').split(',').map(Number);
 const kept = new Map<number, string>();
@@ -59,9 +65,12 @@ console.log(`trailguard benchmark: check --format json against read + JSON.parse
 const empty = join(work, 'snapshot-0.json');
 await generateSnapshot(empty, 0);
 const startup = measure([cliPath, 'check', empty, '--format', 'json', '--out', join(work, 'results-0.json'), '--quiet'], runs, [0, 1]);
-console.log(`start-up (a snapshot with no trail): ${startup.seconds.toFixed(2)} s, ${startup.peakMb.toFixed(0)} MB`);
-console.log('trails   snapshot  baseline s  check s  time ×  baseline MB  check MB  memory ×  findings/s  µs/trail');
-let failed = false;
+const bare = measure(['-e', '0'], runs, [0]);
+console.log(
+  `start-up (a snapshot with no trail): ${startup.seconds.toFixed(2)} s, ${startup.peakMb.toFixed(0)} MB; a bare node start ${bare.seconds.toFixed(2)} s: × ${(startup.seconds / bare.seconds).toFixed(2)}`,
+);
+judge('start-up against a bare node start', startup.seconds / bare.seconds, targets.startup);
+console.log('trails   snapshot  baseline s  check s  time ×  baseline MB  check MB  memory ×  findings/s  µs/trail  results MB');
 const perTrail: number[] = [];
 const jsonSeconds = new Map<number, number>();
 for (const trails of sizes) {
@@ -72,6 +81,7 @@ for (const trails of sizes) {
   const check = measure([cliPath, 'check', snapshot, '--format', 'json', '--out', out, '--quiet'], runs, [0, 1]);
   jsonSeconds.set(trails, check.seconds);
   const findings = summaryTotal(out);
+  const resultsMb = statSync(out).size / 1e6;
   const time = check.seconds / base.seconds;
   const memory = check.peakMb / base.peakMb;
   const mb = (statSync(snapshot).size / 1e6).toFixed(1);
@@ -82,19 +92,39 @@ for (const trails of sizes) {
       findings / check.seconds,
     )
       .toString()
-      .padStart(10)}  ${micros.toFixed(1).padStart(8)}`,
+      .padStart(10)}  ${micros.toFixed(1).padStart(8)}  ${resultsMb.toFixed(0).padStart(10)}`,
   );
-  if (trails >= 100_000 && (time > targets.time || memory > targets.memory)) failed = true;
+  if (trails === 100_000) {
+    judge('100k trails (mostly passing): time against the parse', time, targets.time);
+    judge('100k trails (mostly passing): peak memory against the parse', memory, targets.memory);
+    judge('100k trails (mostly passing): results size', resultsMb, targets.resultsMb, 'MB');
+  }
   if (reportSizes.includes(trails)) kept.set(trails, out);
   else rmSync(out, { force: true });
 }
-const verdict = !sizes.some((n) => n >= 100_000) ? ': not measured (no size of 100k trails or more)' : failed ? ': NOT MET' : ': met';
-console.log(`targets at 100k trails: time × ≤ ${targets.time}, memory × ≤ ${targets.memory}${verdict}`);
+// The mostly-failing organisation: every key's aws:SourceArn names one of its ten trails, so nine in ten fail a check
+// and their evidence names their own request.
+if (sizes.includes(100_000)) {
+  const snapshot = join(work, 'snapshot-100000-failing.json');
+  await generateSnapshot(snapshot, 100_000, undefined, true);
+  const base = measure([baselinePath, snapshot], runs, [0]);
+  const out = join(work, 'results-100000-failing.json');
+  const check = measure([cliPath, 'check', snapshot, '--format', 'json', '--out', out, '--quiet'], runs, [0, 1]);
+  const resultsMb = statSync(out).size / 1e6;
+  console.log(
+    `100000 trails, mostly failing: baseline ${base.seconds.toFixed(2)} s (${base.peakMb.toFixed(0)} MB), check ${check.seconds.toFixed(2)} s (${check.peakMb.toFixed(0)} MB): time × ${(check.seconds / base.seconds).toFixed(2)}, memory × ${(check.peakMb / base.peakMb).toFixed(2)}, results ${resultsMb.toFixed(0)} MB`,
+  );
+  judge('100k trails (mostly failing): time against the parse', check.seconds / base.seconds, targets.time);
+  judge('100k trails (mostly failing): peak memory against the parse', check.peakMb / base.peakMb, targets.memory);
+  judge('100k trails (mostly failing): results size', resultsMb, targets.resultsMb, 'MB');
+  rmSync(out, { force: true });
+  rmSync(snapshot, { force: true });
+}
 // Flat: the cost of one more trail (start-up taken out) never grows by more than 1.5× from one size to the next,
 // ten times larger (a quadratic join would grow it tenfold). It may fall: the JIT warms up on larger runs.
 const growth = Math.max(...perTrail.slice(1).map((m, i) => m / (perTrail[i] as number)), 0);
 const flat = growth <= 1.5;
-if (!flat) failed = true;
+judge('cost per trail, largest growth from one size to the next', growth, 1.5);
 console.log(
   `cost per trail from ${sizes[0]} to ${sizes.at(-1)} trails: ${perTrail.map((m) => m.toFixed(1)).join(' → ')} µs; largest growth between sizes × ${growth.toFixed(2)} (target ≤ 1.5): ${flat ? 'flat' : 'NOT flat'}`,
 );
@@ -116,13 +146,13 @@ if (accounts > 0) {
   const out = join(work, 'results-org.json');
   const check = measure([cliPath, 'check', ...files, '--format', 'json', '--out', out, '--quiet'], runs, [0, 1]);
   const ratio = check.seconds / base.seconds;
-  if (ratio > targets.time) failed = true;
+  judge(`${accounts} account snapshots against reading them`, ratio, targets.organisation);
   console.log('');
   console.log(
     `organisation: ${accounts} account snapshots of ${trailsPerAccount} trails, one check run, against read + JSON.parse of all the files`,
   );
   console.log(
-    `baseline ${base.seconds.toFixed(2)} s (${base.peakMb.toFixed(0)} MB), check ${check.seconds.toFixed(2)} s (${check.peakMb.toFixed(0)} MB): time × ${ratio.toFixed(2)} (target ≤ ${targets.time}): ${ratio <= targets.time ? 'met' : 'NOT MET'}`,
+    `baseline ${base.seconds.toFixed(2)} s (${base.peakMb.toFixed(0)} MB), check ${check.seconds.toFixed(2)} s (${check.peakMb.toFixed(0)} MB): time × ${ratio.toFixed(2)} (target ≤ ${targets.organisation})`,
   );
   rmSync(out, { force: true });
   rmSync(org, { recursive: true, force: true });
@@ -135,10 +165,10 @@ if (htmlJson !== undefined) {
   const snapshot = join(work, `snapshot-${htmlSize}.json`);
   const html = measure([cliPath, 'check', snapshot, '--format', 'html', '--out', join(work, 'report.html'), '--quiet'], runs, [0, 1]);
   const ratio = html.seconds / htmlJson;
-  if (ratio >= targets.time) failed = true;
+  judge(`HTML report of ${htmlSize} trails against the JSON results`, ratio, targets.html);
   console.log('');
   console.log(
-    `HTML report for ${htmlSize} trails: check --format html ${html.seconds.toFixed(2)} s (${html.peakMb.toFixed(0)} MB) against --format json ${htmlJson.toFixed(2)} s: × ${ratio.toFixed(2)} (target < ${targets.time}): ${ratio < targets.time ? 'met' : 'NOT MET'}`,
+    `HTML report for ${htmlSize} trails: check --format html ${html.seconds.toFixed(2)} s (${html.peakMb.toFixed(0)} MB) against --format json ${htmlJson.toFixed(2)} s: × ${ratio.toFixed(2)} (target ≤ ${targets.html})`,
   );
   rmSync(join(work, 'report.html'), { force: true });
 }
@@ -163,4 +193,7 @@ for (const [trails, results] of kept) {
   }
   rmSync(results, { force: true });
 }
-if (failed) process.exitCode = 1;
+console.log('');
+console.log(`targets (issue 13; time at 100k trails has a stretch target of ≤ ${targets.stretchTime} ×):`);
+for (const v of verdicts) console.log(`  ${v.met ? 'met    ' : 'NOT MET'}  ${v.name}: ${v.measured} (target ${v.target})`);
+if (verdicts.some((v) => !v.met)) process.exitCode = 1;

@@ -1,4 +1,5 @@
-import { stringify } from 'csv-stringify/sync';
+import { createRequire } from 'node:module';
+import type { stringify as Stringify } from 'csv-stringify/sync';
 import type { Finding } from '../core/model.js';
 import { terminalSafeLines } from '../core/safe-text.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
@@ -35,6 +36,8 @@ export const csvFormatter: Formatter = {
   description: 'CSV, one row per finding',
   *format(results) {
     const rules = new Map(results.head.rules.map((r) => [r.id, r]));
+    // Loaded only when CSV is written.
+    const { stringify } = createRequire(import.meta.url)('csv-stringify/sync') as { stringify: typeof Stringify };
     yield stringify([[...COLUMNS]]);
     for (const f of results.findings) {
       yield terminalSafeLines(stringify([row(f, rules.get(f.ruleId), results.head.generatedAt).map(neutralise)]));

@@ -1,13 +1,22 @@
 import { readFileSync } from 'node:fs';
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { packagePath } from '../core/package-root.js';
 
 /**
  * The one Handlebars environment: strict mode (a misspelt field is an error, not an empty string), HTML escaping
  * on, prototype access off (the default), and only these helpers. No template output is left unescaped except the
- * Markdown helpers' own, which escape what they print.
+ * Markdown helpers' own, which escape what they print. Handlebars is loaded when a template is first compiled: most
+ * runs write JSON, and loading it would be a tenth of their start-up.
  */
-const env = Handlebars.create();
+let loaded: { readonly handlebars: typeof Handlebars; readonly env: typeof Handlebars } | undefined;
+function handlebars(): { readonly handlebars: typeof Handlebars; readonly env: typeof Handlebars } {
+  if (loaded === undefined) {
+    const module = createRequire(import.meta.url)('handlebars') as typeof Handlebars;
+    loaded = { handlebars: module, env: setUp(module) };
+  }
+  return loaded;
+}
 
 /** Where and why the template parser stopped: jison's hash, which Handlebars otherwise drops from its error. */
 export interface ParseErrorHash {
@@ -16,14 +25,6 @@ export interface ParseErrorHash {
   readonly loc?: { readonly last_line: number; readonly last_column: number };
   readonly expected?: readonly string[];
 }
-
-// Keep the parser's location on the error, so a syntax error can be reported as file:line:col.
-(Handlebars as unknown as { Parser: { parseError: (message: string, hash: ParseErrorHash) => never } }).Parser.parseError = (
-  message,
-  hash,
-) => {
-  throw Object.assign(new Error(message), { hash });
-};
 
 // Characters that start emphasis, code, links, tables or strike-through inline; & < > become entities instead.
 const MARKDOWN_SPECIAL = /[\\`*_[\]|~]/g;
@@ -36,7 +37,7 @@ function md(value: unknown): Handlebars.SafeString {
     .replace(MARKDOWN_SPECIAL, '\\$&')
     .replace(/[&<>]/g, (c) => HTML_SPECIAL[c] ?? c)
     .replace(/\r?\n/g, '<br>');
-  return new Handlebars.SafeString(text);
+  return new (handlebars().handlebars.SafeString)(text);
 }
 
 /** A fenced code block whose fence is longer than any backtick run inside, so the text cannot break out. */
@@ -44,7 +45,7 @@ function fence(value: unknown, language: unknown): Handlebars.SafeString {
   const text = String(value ?? '').replace(/\s+$/, '');
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const marks = '`'.repeat(Math.max(3, longest + 1));
-  return new Handlebars.SafeString(`${marks}${typeof language === 'string' ? language : ''}\n${text}\n${marks}`);
+  return new (handlebars().handlebars.SafeString)(`${marks}${typeof language === 'string' ? language : ''}\n${text}\n${marks}`);
 }
 
 export const HELPERS = {
@@ -94,12 +95,24 @@ function located(name: string, helper: (...args: unknown[]) => unknown): Handleb
   } as Handlebars.HelperDelegate;
 }
 
-// `log` writes to the console (a template could fill CI logs with whatever it likes): templates do not get it.
-env.unregisterHelper('log');
-for (const name of ['each', 'with', 'lookup', 'if', 'unless']) {
-  env.registerHelper(name, located(name, env.helpers[name] as (...args: unknown[]) => unknown));
+/** The environment, made once Handlebars is loaded. */
+function setUp(module: typeof Handlebars): typeof Handlebars {
+  // Keep the parser's location on the error, so a syntax error can be reported as file:line:col.
+  (module as unknown as { Parser: { parseError: (message: string, hash: ParseErrorHash) => never } }).Parser.parseError = (
+    message,
+    hash,
+  ) => {
+    throw Object.assign(new Error(message), { hash });
+  };
+  const env = module.create();
+  // `log` writes to the console (a template could fill CI logs with whatever it likes): templates do not get it.
+  env.unregisterHelper('log');
+  for (const name of ['each', 'with', 'lookup', 'if', 'unless']) {
+    env.registerHelper(name, located(name, env.helpers[name] as (...args: unknown[]) => unknown));
+  }
+  for (const [name, helper] of Object.entries(HELPERS)) env.registerHelper(name, located(name, helper as (...args: unknown[]) => unknown));
+  return env;
 }
-for (const [name, helper] of Object.entries(HELPERS)) env.registerHelper(name, located(name, helper as (...args: unknown[]) => unknown));
 
 const knownHelpers = { ...Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true])), log: false };
 
@@ -107,7 +120,7 @@ const COMPILE_OPTIONS = { strict: true, knownHelpers, knownHelpersOnly: true } a
 
 /** Compiles a template source with the fixed helper list; unknown helpers are a compile error. */
 export function compileTemplate(source: string): Handlebars.TemplateDelegate {
-  return env.compile(source, COMPILE_OPTIONS);
+  return handlebars().env.compile(source, COMPILE_OPTIONS);
 }
 
 /**
@@ -115,6 +128,7 @@ export function compileTemplate(source: string): Handlebars.TemplateDelegate {
  * refuses partials and decorators, which templates have no use for (a missing partial fails only when rendered).
  */
 export function precompileTemplate(source: string): void {
+  const { handlebars: module, env } = handlebars();
   env.precompile(source, COMPILE_OPTIONS);
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object') return;
@@ -127,7 +141,7 @@ export function precompileTemplate(source: string): void {
     }
     for (const value of Object.values(node)) visit(value);
   };
-  visit(Handlebars.parse(source));
+  visit(module.parse(source));
 }
 
 const builtIn = new Map<string, Handlebars.TemplateDelegate>();
