@@ -24,6 +24,7 @@ export { checkTemplate, customTemplateFormatter } from './render/format-template
 export { FORMATS } from './render/formats.js';
 export type { FormatOptions, Formatter } from './render/formatter.js';
 export { loadResults } from './results/load-results.js';
+export { resolveResults } from './results/references.js';
 export {
   isFailing,
   RESULTS_VERSION,

@@ -3,8 +3,11 @@ import type { RuleInfo } from '../rules/compiled-rule.js';
 import type { ApiError, LoadedSnapshot } from '../snapshot/types.js';
 import type { WaiverOutcome } from '../waivers/waivers.js';
 
-/** The results document version this trailguard writes and reads (schemas/results-v1.schema.json). */
-export const RESULTS_VERSION = 1;
+/**
+ * The results document version this trailguard writes (schemas/results-v2.schema.json); `render` also reads version 1
+ * (schemas/results-v1.schema.json), whose findings carry their resource and evidence in full.
+ */
+export const RESULTS_VERSION = 2;
 
 /** One snapshot file the run read: enough to prove which data was checked. */
 export interface InputInfo {
@@ -33,7 +36,8 @@ export interface PackInfo {
 
 /** Everything in a results document except the findings and their summary. */
 export interface ResultsHead {
-  readonly resultsVersion: typeof RESULTS_VERSION;
+  /** As read: a results file of version 1 keeps its number; every document written is {@link RESULTS_VERSION}. */
+  readonly resultsVersion: 1 | typeof RESULTS_VERSION;
   readonly tool: { readonly name: 'trailguard'; readonly version: string };
   readonly generatedAt: string;
   readonly failOn: Severity;

@@ -1,15 +1,12 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileSchemaValidator } from '../../engine/input/schema-validation.js';
-import { cli, ROOT, tempDir } from '../helpers/cli.js';
+import { cli, ROOT, resultsOf, tempDir } from '../helpers/cli.js';
 
 const COMPLIANT = 'examples/compliant/snapshot.json';
 const NON_COMPLIANT = 'examples/non-compliant/snapshot.json';
 const MEMBER = 'examples/organisation/member-snapshot.json';
 const ARCHIVE = 'examples/organisation/log-archive-snapshot.json';
-
-const resultsSchema = compileSchemaValidator(JSON.parse(readFileSync(join(ROOT, 'schemas', 'results-v1.schema.json'), 'utf8')) as object);
 
 interface Results {
   findings: { ruleId: string; status: string; resource: { name?: string; id: string }; message: string }[];
@@ -25,8 +22,7 @@ describe('trailguard check on the examples', () => {
   it('passes the compliant account: exit 0, results valid against the results schema', async () => {
     const run = await cli(['check', COMPLIANT]);
     expect(run.code).toBe(0);
-    const results = JSON.parse(run.stdout) as Results;
-    expect(resultsSchema.validate(results)).toEqual([]);
+    const results = resultsOf<Results>(run.stdout);
     expect(results.summary).toMatchObject({ total: 10, failing: 0, byStatus: { pass: 10 } });
     expect(results.inputs[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(run.stderr).toBe('trailguard: 10 findings (10 pass) for 5 rules on 1 snapshot; nothing failing\n');
@@ -35,8 +31,7 @@ describe('trailguard check on the examples', () => {
   it('fails the non-compliant account with exit 1 and the expected verdict per trail', async () => {
     const run = await cli(['check', NON_COMPLIANT]);
     expect(run.code).toBe(1);
-    const results = JSON.parse(run.stdout) as Results;
-    expect(resultsSchema.validate(results)).toEqual([]);
+    const results = resultsOf<Results>(run.stdout);
     expect(statuses(results)).toMatchObject({
       'cloudtrail-sse-kms default-sse-s3': 'fail',
       'cloudtrail-key-policy-describe-key default-sse-s3': 'skip',
@@ -57,17 +52,17 @@ describe('trailguard check on the examples', () => {
   it('--fail-on raises the threshold: no critical rule fails, so exit 0', async () => {
     const run = await cli(['check', NON_COMPLIANT, '--fail-on', 'critical']);
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as Results).summary.failing).toBe(0);
+    expect(resultsOf<Results>(run.stdout).summary.failing).toBe(0);
   });
 
   it('judges the organisation pair together: the log-archive snapshot supplies the key policy', async () => {
-    const alone = JSON.parse((await cli(['check', MEMBER])).stdout) as Results;
+    const alone = resultsOf<Results>((await cli(['check', MEMBER])).stdout);
     expect(alone.summary.byStatus.unknown).toBe(6);
     expect(alone.summary.incompleteInputs).toBe(1);
     expect(alone.inputs[0]?.errors[0]?.coveredBy).toBeUndefined();
     const run = await cli(['check', MEMBER, ARCHIVE]);
     expect(run.code).toBe(0);
-    const results = JSON.parse(run.stdout) as Results;
+    const results = resultsOf<Results>(run.stdout);
     expect(results.summary).toMatchObject({ total: 10, byStatus: { pass: 10 }, incompleteInputs: 0 });
     expect(results.inputs.map((i) => i.path)).toEqual([MEMBER, ARCHIVE]);
     // The member could not read the log-archive key's policy; the log-archive snapshot holds it, so nothing is missing.
@@ -85,7 +80,7 @@ describe('trailguard check outputs', () => {
   it.each([
     ['markdown', 'report.md', '### fail: default-sse-s3 (222233334444, us-east-1)'],
     ['html', 'report.html', '<span class="status fail">fail</span>'],
-    ['json', 'results.json', '"resultsVersion": 1'],
+    ['json', 'results.json', '"resultsVersion": 2'],
   ])('--format %s --out writes the report atomically', async (format, file, text) => {
     const out = join(dir, file);
     const run = await cli(['check', NON_COMPLIANT, '--format', format, '--out', out]);
@@ -225,7 +220,7 @@ describe('trailguard check on bad rules: every problem of every file, compiler-s
   it('--no-builtin runs only the given packs', async () => {
     const run = await cli(['check', COMPLIANT, '--no-builtin', '--rules', 'test/fixtures/bad-rules/duplicate']);
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as Results).findings.map((f) => f.ruleId)).toEqual(['cloudtrail-sse-kms', 'cloudtrail-sse-kms']);
+    expect(resultsOf<Results>(run.stdout).findings.map((f) => f.ruleId)).toEqual(['cloudtrail-sse-kms', 'cloudtrail-sse-kms']);
   });
 });
 
@@ -234,7 +229,7 @@ describe('--fail-on-unknown', () => {
     expect((await cli(['check', MEMBER])).code).toBe(0);
     const run = await cli(['check', MEMBER, '--fail-on-unknown']);
     expect(run.code).toBe(1);
-    expect((JSON.parse(run.stdout) as Results).summary.failing).toBe(6);
+    expect(resultsOf<Results>(run.stdout).summary.failing).toBe(6);
     expect(run.stderr).toContain('6 failing at or above info (unknown counted)');
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveResults } from '../../engine/results/references.js';
 import { cli, tempDir } from '../helpers/cli.js';
 
 const NON_COMPLIANT = 'examples/non-compliant/snapshot.json';
@@ -81,6 +82,66 @@ describe('trailguard render', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(`${line.replace('{file}', template)}\n`);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('reads version 1 results: every format renders from them as from the version 2 file of the same run', async () => {
+    // The version 1 document of this run: each finding with its resource and evidence in full, no shared lists.
+    const { findings, documents, summary, ...head } = resolveResults(JSON.parse(readFileSync(results, 'utf8')));
+    const v1 = write('results-v1.json', `${JSON.stringify({ ...head, resultsVersion: 1, findings, documents, summary }, null, 2)}\n`);
+    for (const format of ['json', 'markdown', 'html', 'sarif', 'junit', 'csv']) {
+      const [fromV1, fromV2] = await Promise.all([cli(['render', v1, '--format', format]), cli(['render', results, '--format', format])]);
+      expect(fromV1.code, format).toBe(0);
+      expect(fromV1.stdout, format).toBe(fromV2.stdout);
+    }
+    expect((await cli(['render', v1])).stdout).toBe(readFileSync(results, 'utf8'));
+  });
+
+  it('version 2 writes each resource once and shared evidence once; a failing request stays in its finding', async () => {
+    // Two trails on one key: judged alike, they share evidence; the key lets only the first generate data keys, so the
+    // twin's failing check keeps its own request in its finding.
+    const snapshot = JSON.parse(readFileSync('examples/compliant/snapshot.json', 'utf8')) as { trails: Record<string, unknown>[] };
+    const [first] = snapshot.trails;
+    const twin = { ...first, Name: 'twin', TrailARN: String(first?.TrailARN).replace(/[^/]+$/, 'twin') };
+    const file = write('twins.json', JSON.stringify({ ...snapshot, trails: [...snapshot.trails, twin] }));
+    const run = await cli(['check', file]);
+    const written = JSON.parse(run.stdout) as {
+      findings: { resource: number; evidence: unknown }[];
+      resources: unknown[];
+      evidence: unknown[];
+    };
+    expect(written.resources).toHaveLength(3);
+    expect(written.findings).toHaveLength(15);
+    const [own, twins] = [written.findings.slice(0, 5), written.findings.slice(10)].map((f) => f.map((g) => g.evidence));
+    expect(twins?.filter((_, i) => i !== 2)).toEqual(own?.filter((_, i) => i !== 2));
+    expect(own?.every((e) => typeof e === 'number')).toBe(true);
+    expect(JSON.stringify(twins?.[2])).toContain('"aws:SourceArn":"arn:aws:cloudtrail:us-east-1:111122223333:trail/twin"');
+    expect(written.evidence).toHaveLength(10);
+    expect(new Set(written.evidence.map((e) => JSON.stringify(e))).size).toBe(10);
+
+    const failing = JSON.parse(readFileSync(results, 'utf8')) as { findings: { evidence: unknown }[]; evidence: unknown[] };
+    const inline = failing.findings.filter((f) => typeof f.evidence === 'object');
+    expect(inline.length).toBeGreaterThan(0);
+    for (const f of inline) expect(JSON.stringify(f.evidence)).toContain('"request":');
+    for (const e of failing.evidence) expect(JSON.stringify(e)).not.toContain('"request":');
+  });
+
+  it('a reference past the end of its list: located, exit 2', async () => {
+    const text = readFileSync(results, 'utf8')
+      .replace(/"resource":\d+/, '"resource":99')
+      .replace(/"evidence":\d+/, '"evidence":999');
+    const dangling = write('dangling.json', text);
+    const run = await cli(['render', dangling, '--format', 'markdown']);
+    const line = text.split('\n').findIndex((l) => l.includes('"resource":99')) + 1;
+    const counts = JSON.parse(text) as { resources: unknown[]; evidence: unknown[] };
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^${dangling}:${line}:\\d+ findings\\[\\d+\\]\\.resource refers to resources\\[99\\], but there are ${counts.resources.length} resources \\[results-schema\\]\n`,
+      ),
+    );
+    expect(run.stderr).toContain(
+      `.evidence refers to evidence[999], but there are ${counts.evidence.length} evidence entries [results-schema]`,
+    );
   });
 
   it('bad results files: each problem located, exit 2', async () => {

@@ -1,11 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileSchemaValidator } from '../../engine/input/schema-validation.js';
 import { WaiverSet } from '../../engine/waivers/waivers.js';
-import { cli, ROOT, tempDir } from '../helpers/cli.js';
+import { cli, resultsOf, tempDir } from '../helpers/cli.js';
 
-const resultsSchema = compileSchemaValidator(JSON.parse(readFileSync(join(ROOT, 'schemas', 'results-v1.schema.json'), 'utf8')) as object);
 const NON_COMPLIANT = 'examples/non-compliant/snapshot.json';
 const ACCOUNT = '222233334444';
 const trail = (name: string, region = 'us-east-1') => `arn:aws:cloudtrail:${region}:${ACCOUNT}:trail/${name}`;
@@ -27,15 +25,14 @@ const entry = (rule: string, resource: string, expires = '2099-12-31', reason = 
 
 async function checkWith(waivers: string, snapshot = NON_COMPLIANT) {
   const run = await cli(['check', snapshot, '--waivers', waivers]);
-  const results = JSON.parse(run.stdout) as Results;
-  expect(resultsSchema.validate(results)).toEqual([]);
+  const results = resultsOf<Results>(run.stdout);
   const status = (rule: string, id: string) => results.findings.find((f) => f.ruleId === rule && f.resource.id === id);
   return { run, results, status };
 }
 
 describe('check --waivers', () => {
   it('a matching glob waiver turns fail into waived, keeping the verdict and the waiver in the evidence', async () => {
-    const before = JSON.parse((await cli(['check', NON_COMPLIANT])).stdout) as Results;
+    const before = resultsOf<Results>((await cli(['check', NON_COMPLIANT])).stdout);
     const file = waiversFile(entry('cloudtrail-key-policy-generate-data-key', `arn:aws:cloudtrail:*:${ACCOUNT}:trail/kms-star-*`));
     const { run, results, status } = await checkWith(file);
     expect(run.code).toBe(1);

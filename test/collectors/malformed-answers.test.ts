@@ -5,7 +5,7 @@ import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../engine/snapshot/load-snapshot.js';
-import { cli, tempDir } from '../helpers/cli.js';
+import { cli, resultsOf, tempDir } from '../helpers/cli.js';
 import { type Fault, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, motoEnv, startMoto } from '../helpers/moto.js';
 
@@ -154,7 +154,7 @@ describe.runIf(available)('collect through malformed AWS answers', () => {
     expect(lenient.code).toBe(0);
     const strict = await cli(['check', none.out, '--fail-on-unknown']);
     expect(strict.code).toBe(1);
-    const results = JSON.parse(strict.stdout) as { findings: { ruleId: string; status: string; resource: { id: string } }[] };
+    const results = resultsOf<{ findings: { ruleId: string; status: string; resource: { id: string } }[] }>(strict.stdout);
     expect(results.findings.map((f) => `${f.ruleId} ${f.status} ${f.resource.id}`)).toEqual([
       `trailguard-collection-coverage unknown arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/*`,
       `trailguard-collection-coverage unknown arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/*`,

@@ -6,7 +6,7 @@ import { CreateAliasCommand, CreateKeyCommand, KMSClient, PutKeyPolicyCommand, T
 import { CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ROOT, tempDir } from '../helpers/cli.js';
+import { cli, ROOT, resultsOf, tempDir } from '../helpers/cli.js';
 import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, motoEnv, startMoto } from '../helpers/moto.js';
 
 const ACCOUNT = '123456789012'; // moto's account
@@ -153,7 +153,7 @@ describe.runIf(available)('collect against moto, then check', () => {
     const snapshot = join(dir, 'two-regions.json');
     const run = await cli(['check', snapshot]);
     expect(run.code).toBe(1);
-    const results = JSON.parse(run.stdout) as { findings: { ruleId: string; status: string; resource: { name: string } }[] };
+    const results = resultsOf<{ findings: { ruleId: string; status: string; resource: { name: string } }[] }>(run.stdout);
     const verdicts = Object.fromEntries(results.findings.map((f) => [`${f.resource.name} ${f.ruleId}`, f.status]));
     expect(verdicts).toEqual({
       'organization-wide cloudtrail-sse-kms': 'pass',
@@ -277,9 +277,9 @@ describe.runIf(available)('collect against moto, then check', () => {
     expect(snapshot.keys[key]?.tags).toEqual([{ TagKey: 'classification', TagValue: 'audit' }]);
 
     const decrypt = async (file: string) => {
-      const results = JSON.parse((await cli(['check', file])).stdout) as {
+      const results = resultsOf<{
         findings: { ruleId: string; status: string; message: string; resource: { name: string } }[];
-      };
+      }>((await cli(['check', file])).stdout);
       return results.findings.find((f) => f.resource.name === 'perimeter' && f.ruleId === 'cloudtrail-key-policy-decrypt');
     };
     expect((await decrypt(out))?.status).toBe('pass');

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { compileSchemaValidator } from '../../engine/input/schema-validation.js';
+import { resolveResults } from '../../engine/results/references.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -36,4 +38,17 @@ export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'trailguard-test-'));
   made.push(dir);
   return dir;
+}
+
+const resultsSchema = compileSchemaValidator(JSON.parse(readFileSync(join(ROOT, 'schemas', 'results-v2.schema.json'), 'utf8')) as object);
+
+/**
+ * The results `check --format json` wrote: checked against schemas/results-v2.schema.json (a problem throws), then
+ * with resources and shared evidence resolved into each finding, as a reader of the file sees them.
+ */
+export function resultsOf<T>(json: string): T {
+  const data = JSON.parse(json) as unknown;
+  const problems = resultsSchema.validate(data);
+  if (problems.length > 0) throw new Error(`results do not match the results schema: ${problems.map((p) => p.message).join('; ')}`);
+  return resolveResults(data) as unknown as T;
 }

@@ -6,7 +6,7 @@ import { generateSnapshot } from '../../bench/generate-snapshot.js';
 import { TrailguardError } from '../../engine/core/errors.js';
 import { loadRulePacks } from '../../engine/rules/load-rules.js';
 import { prepareCheck } from '../../engine/run-check.js';
-import { cli, tempDir } from '../helpers/cli.js';
+import { cli, resultsOf, tempDir } from '../helpers/cli.js';
 import { scaled } from '../helpers/scale.js';
 
 /**
@@ -132,7 +132,7 @@ describe('documents built to exhaust the parser or the evaluator', () => {
     file('deep/rules/search.yaml', ruleText('search', 'assert:\n  - { path: "$..KmsKeyId", op: exists }\n'));
     const searched = await cli(['check', snapshot, '--rules', join(dir, 'deep/rules'), '--no-builtin']);
     expect(searched.code).toBe(1);
-    const finding = (JSON.parse(searched.stdout) as { findings: { status: string; message: string }[] }).findings[0];
+    const finding = resultsOf<{ findings: { status: string; message: string }[] }>(searched.stdout).findings[0];
     expect(finding?.status).toBe('error');
     expect(finding?.message).toBe(
       'the rule could not be evaluated: the data is nested too deeply to search: evaluation ran out of stack (a path with .. or * met a document nested thousands of levels deep)',
@@ -188,9 +188,9 @@ describe('documents built to exhaust the parser or the evaluator', () => {
     expect(run.code).toBe(1);
     // 76 KB of input gave 2.17 GB of results before: 40,000 problems were copied into every finding.
     expect(run.stdout.length).toBeLessThan(250_000);
-    const results = JSON.parse(run.stdout) as {
+    const results = resultsOf<{
       findings: { ruleId: string; evidence: { assertions?: { details?: Record<string, unknown> }[] } }[];
-    };
+    }>(run.stdout);
     const details = results.findings.find((f) => f.ruleId === 'cloudtrail-key-policy-describe-key')?.evidence.assertions?.[0]?.details;
     expect(details?.policyProblems).toHaveLength(10);
     expect(details?.omitted).toEqual({ policyProblems: 39_990 });
@@ -236,8 +236,7 @@ describe('documents built to exhaust the parser or the evaluator', () => {
     const run = await cli(['check', snapshot, '--rules', join(dir, 'regex/rules'), '--no-builtin']);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(run.code).toBe(1);
-    const finding = (JSON.parse(run.stdout) as { findings: { evidence: { assertions: { status: string; reason: string }[] } }[] })
-      .findings[0];
+    const finding = resultsOf<{ findings: { evidence: { assertions: { status: string; reason: string }[] } }[] }>(run.stdout).findings[0];
     expect(finding?.evidence.assertions.map((a) => a.status)).toEqual(['fail', 'fail', 'fail', 'fail']);
     for (const a of finding?.evidence.assertions ?? []) expect(a.reason.length).toBeLessThan(300);
   });

@@ -4,7 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import MarkdownIt from 'markdown-it';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, tempDir } from '../helpers/cli.js';
+import { cli, resultsOf, tempDir } from '../helpers/cli.js';
 import { render } from './helpers.js';
 import { HOSTILE, writeHostileSnapshot } from './hostile.js';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   const json = join(dir, 'results.json');
   const run = await cli(['check', snapshot, '--format', 'json', '--out', json]);
   expect(run.code).toBe(1);
-  const results = JSON.parse(readFileSync(json, 'utf8')) as ResultsFile;
+  const results = resultsOf<ResultsFile>(readFileSync(json, 'utf8'));
   const finding = results.findings.find((f) => f.status === 'fail' && f.resource.name === HOSTILE.trailName);
   if (finding === undefined) throw new Error('no failing finding for the hostile trail');
   // A real waivers file (JSON is YAML) carrying the hostile strings, applied by check itself.
@@ -43,7 +43,7 @@ beforeAll(async () => {
   waivedResults = join(dir, 'waived.json');
   const waived = await cli(['check', snapshot, '--waivers', waivers, '--format', 'json', '--out', waivedResults]);
   expect(waived.stderr).toContain('waivers: 1 applied, 1 unused');
-  const after = JSON.parse(readFileSync(waivedResults, 'utf8')) as ResultsFile;
+  const after = resultsOf<ResultsFile>(readFileSync(waivedResults, 'utf8'));
   expect(after.summary.failing).toBe(results.summary.failing - 1);
   expect(after.findings.find((f) => f.ruleId === finding.ruleId && f.resource.id === finding.resource.id)?.status).toBe('waived');
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.js';
+import { cli, resultsOf } from '../helpers/cli.js';
 
 describe('the rule tests of the built-in pack and the example custom pack', () => {
   it('all pass, every rule has tests, and every assertion is seen true and false', async () => {
@@ -22,11 +22,11 @@ describe('the rule tests of the built-in pack and the example custom pack', () =
 
   it('the example pack runs beside the built-in pack on the examples, with its pack.yaml parameters', async () => {
     const run = await cli(['check', 'examples/compliant/snapshot.json', '--rules', 'examples/custom-pack']);
-    const results = JSON.parse(run.stdout) as {
+    const results = resultsOf<{
       packs: { name: string; version: string }[];
       rules: { id: string; params?: unknown }[];
       findings: { ruleId: string; status: string; resource: { id: string } }[];
-    };
+    }>(run.stdout);
     expect(results.packs.map((p) => `${p.name} ${p.version}`)).toEqual(['cis-cloudtrail-kms 1.0.0', 'example-custom 0.1.0']);
     expect(results.rules.find((r) => r.id === 'trail-logs-to-approved-bucket')?.params).toEqual({
       approvedBuckets: ['aws-cloudtrail-logs-111122223333', 'eu-data-events-logs-111122223333'],
