@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSnapshot } from './generate-snapshot.js';
@@ -120,6 +121,20 @@ if (sizes.includes(100_000)) {
   rmSync(out, { force: true });
   rmSync(snapshot, { force: true });
 }
+// --jobs 2 against one thread on the same 100k snapshot: reported, no target (the default stays one thread, which
+// a second worker cannot slow down). The output is the same bytes (test/cli/jobs.test.ts).
+const jobsSnapshot = join(work, 'snapshot-100000.json');
+if (sizes.includes(100_000) && existsSync(jobsSnapshot)) {
+  const out = join(work, 'results-100000-jobs.json');
+  const [one, two] = ['1', '2'].map((jobs) =>
+    measure([cliPath, 'check', jobsSnapshot, '--format', 'json', '--out', out, '--quiet', '--jobs', jobs], runs, [0, 1]),
+  ) as [Sample, Sample];
+  console.log(
+    `--jobs 2 on 100000 trails (${cpus().length} cores): ${two.seconds.toFixed(2)} s (${two.peakMb.toFixed(0)} MB) against --jobs 1 ${one.seconds.toFixed(2)} s (${one.peakMb.toFixed(0)} MB): time × ${(two.seconds / one.seconds).toFixed(2)}, memory × ${(two.peakMb / one.peakMb).toFixed(2)}`,
+  );
+  rmSync(out, { force: true });
+}
+
 // Flat: the cost of one more trail (start-up taken out) never grows by more than 1.5× from one size to the next,
 // ten times larger (a quadratic join would grow it tenfold). It may fall: the JIT warms up on larger runs.
 const growth = Math.max(...perTrail.slice(1).map((m, i) => m / (perTrail[i] as number)), 0);

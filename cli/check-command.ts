@@ -11,7 +11,11 @@ export interface CheckArgs extends OutputArgs, RuleArgs {
   readonly failOn: string;
   readonly failOnUnknown: boolean;
   readonly quiet: boolean;
+  readonly jobs: string;
 }
+
+/** The most worker threads `--jobs` starts. */
+const MAX_JOBS = 64;
 
 export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
   return ruleOptions(outputOptions(yargs))
@@ -30,7 +34,12 @@ export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
       default: false,
       describe: 'exit 1 also for unknown findings (the snapshots could not decide them)',
     })
-    .option('quiet', { type: 'boolean', default: false, describe: 'no summary line on standard error' }) as unknown as Argv<CheckArgs>;
+    .option('quiet', { type: 'boolean', default: false, describe: 'no summary line on standard error' })
+    .option('jobs', {
+      type: 'string',
+      default: '1',
+      describe: `worker threads to evaluate with, 1 to ${MAX_JOBS} (the results are the same bytes whatever the number)`,
+    }) as unknown as Argv<CheckArgs>;
 }
 
 /** `trailguard check`: evaluate, write the results in the chosen format, and return the exit code. */
@@ -40,6 +49,13 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     throw new TrailguardError({
       code: 'usage',
       message: `unknown --fail-on ${JSON.stringify(args.failOn)}: expected one of ${SEVERITIES.join(', ')}`,
+    });
+  }
+  const jobs = /^[1-9]\d{0,2}$/.test(args.jobs) ? Number(args.jobs) : Number.NaN;
+  if (!(jobs <= MAX_JOBS)) {
+    throw new TrailguardError({
+      code: 'usage',
+      message: `--jobs must be a whole number from 1 to ${MAX_JOBS}, found ${JSON.stringify(String(args.jobs))}`,
     });
   }
   if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'check needs at least one snapshot file' });
@@ -56,6 +72,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     waivers: args.waivers,
     failOn: args.failOn as Severity,
     failOnUnknown: args.failOnUnknown,
+    jobs,
   });
   const results = check.stream();
   await writeOutput(formatter.format(results, options), target);

@@ -3,6 +3,7 @@ import { combineErrors } from './core/errors.js';
 import type { Severity } from './core/model.js';
 import { packagePath } from './core/package-root.js';
 import { type Documents, evaluateRules } from './evaluate/evaluate-rule.js';
+import { evaluateInWorkers } from './evaluate/parallel.js';
 import { COVERAGE_RULE, coverageFindings } from './results/coverage-findings.js';
 import { inputInfo, RESULTS_VERSION, type ResultsHead, type ResultsStream, SummaryBuilder } from './results/results.js';
 import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rules.js';
@@ -33,6 +34,11 @@ export interface CheckRequest {
   readonly waivers?: string | undefined;
   /** The time of the run: the results record it and waivers expire by it. */
   readonly now?: Date;
+  /**
+   * Worker threads to evaluate with (default 1: the main thread alone). The results are the same bytes whatever the
+   * number; see docs/performance.md for when more pay off.
+   */
+  readonly jobs?: number;
 }
 
 /** A check ready to run: the results' head, and the findings, produced lazily so they can be streamed out. */
@@ -49,11 +55,9 @@ export type RunInputs = Pick<CheckRequest, 'snapshots' | 'rules' | 'builtIn' | '
 export async function loadRunInputs(
   request: RunInputs,
 ): Promise<{ snapshots: LoadedSnapshot[]; packs: RulePack[]; waivers: Waiver[] | undefined }> {
-  const extra = request.rules ?? [];
-  const packPaths = [...((request.builtIn ?? extra.length === 0) ? [BUILTIN_PACK_DIR] : []), ...extra];
   const [snapshots, packs, waivers] = await Promise.allSettled([
     loadSnapshots(request.snapshots),
-    loadRulePacks(packPaths, { params: request.params, allowOutsidePack: request.allowOutsidePack === true }),
+    loadRulePacks(packPaths(request), { params: request.params, allowOutsidePack: request.allowOutsidePack === true }),
     request.waivers === undefined ? Promise.resolve(undefined) : loadWaivers(request.waivers),
   ]);
   const failure = combineErrors([snapshots, packs, waivers].flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])));
@@ -63,6 +67,12 @@ export async function loadRunInputs(
     packs: (packs as PromiseFulfilledResult<RulePack[]>).value,
     waivers: (waivers as PromiseFulfilledResult<Waiver[] | undefined>).value,
   };
+}
+
+/** The rule packs a run loads: the built-in pack (unless other packs are given alone), then the others. */
+function packPaths(request: Pick<CheckRequest, 'rules' | 'builtIn'>): string[] {
+  const extra = request.rules ?? [];
+  return [...((request.builtIn ?? extra.length === 0) ? [BUILTIN_PACK_DIR] : []), ...extra];
 }
 
 /**
@@ -94,7 +104,16 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
       const summary = new SummaryBuilder(head);
       const waived = waivers === undefined ? undefined : new WaiverSet(waivers, now, ruleIds);
       function* counted() {
-        for (const evaluated of chain(gaps, evaluateRules(rules, set, documents))) {
+        const jobs = request.jobs ?? 1;
+        const findings =
+          jobs > 1
+            ? evaluateInWorkers(rules, set, documents, jobs, {
+                packs: packPaths(request),
+                params: request.params,
+                allowOutsidePack: request.allowOutsidePack === true,
+              })
+            : evaluateRules(rules, set, documents);
+        for (const evaluated of chain(gaps, findings)) {
           const finding = waived === undefined ? evaluated : waived.apply(evaluated);
           summary.add(finding);
           yield finding;

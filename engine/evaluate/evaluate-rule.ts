@@ -49,14 +49,37 @@ export type Documents = Map<string, unknown>;
  * once, and a binding several rules define alike (the trail's key, say) is computed once per resource.
  */
 export function* evaluateRules(rules: readonly CompiledRule[], set: SnapshotSet, documents: Documents = new Map()): Generator<Finding> {
-  const groups = groupBy(rules, (rule) => rule.resourcesSignature);
-  const context: OperatorContext = { organisation: (account) => set.organisation(account), policyMemo: newCheckMemo() };
-  const cache = newRunCache();
-  for (const group of groups.values()) {
-    for (const resource of selectResources(group[0] as CompiledRule, set)) {
-      const shared = new Map<string, BindingOutcome>();
-      for (const rule of group) yield evaluateResource(rule, resource, { set, shared, documents, context, cache });
-    }
+  const run = newRun(set, documents);
+  for (const group of ruleGroups(rules)) yield* evaluateGroup(group, selectResources(group[0] as CompiledRule, set), run);
+}
+
+/** What one evaluation run keeps across resources: the operators' context (with its memo), caches, documents. */
+export interface Run {
+  readonly set: SnapshotSet;
+  readonly context: OperatorContext;
+  readonly cache: RunCache;
+  readonly documents: Documents;
+}
+
+export function newRun(set: SnapshotSet, documents: Documents = new Map()): Run {
+  return {
+    set,
+    context: { organisation: (account) => set.organisation(account), policyMemo: newCheckMemo() },
+    cache: newRunCache(),
+    documents,
+  };
+}
+
+/** The rules grouped by the resources they select, in the order of their first rule. */
+export function ruleGroups(rules: readonly CompiledRule[]): CompiledRule[][] {
+  return [...groupBy(rules, (rule) => rule.resourcesSignature).values()];
+}
+
+/** Every rule of a group on each of the resources, resource by resource, sharing bindings within a resource. */
+export function* evaluateGroup(group: readonly CompiledRule[], resources: Iterable<Resource>, run: Run): Generator<Finding> {
+  for (const resource of resources) {
+    const shared = new Map<string, BindingOutcome>();
+    for (const rule of group) yield evaluateResource(rule, resource, { ...run, shared });
   }
 }
 
