@@ -2,28 +2,18 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../engine/snapshot/load-snapshot.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
 import { type Fault, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, motoEnv, startMoto } from '../helpers/moto.js';
+import { type Moto, motoClientConfig, motoEnv, motoSuite, seedLoggedTrail, startMoto } from '../helpers/moto.js';
 
 /**
  * Collector faults injected between the real SDK and moto by a loopback proxy: throttling, 5xx answers, dropped
  * connections and answers that never come. Retries must happen, what still fails must be recorded, the snapshot
  * must stay valid, and an interrupted collect must leave no file behind.
  */
-const available = motoAvailable();
-if (!available && !MOTO_REQUIRED) console.warn(`skipping the collector fault suite: moto_server is not installed (${MOTO_INSTALL})`);
-if (!available && MOTO_REQUIRED) {
-  describe('collector fault suite under CI=true', () => {
-    it('needs moto_server', () => {
-      throw new Error(`moto_server is required when CI=true: ${MOTO_INSTALL}`);
-    });
-  });
-}
+const available = motoSuite('collector fault suite');
 
 interface Snapshot {
   trails: { Name: string }[];
@@ -42,11 +32,10 @@ describe.runIf(available)('collect through injected faults', () => {
   beforeAll(async () => {
     moto = await startMoto();
     dir = tempDir();
-    const config = (region: string) => motoClientConfig(moto.endpoint, region);
-    keyArn = (await new KMSClient(config('us-east-1')).send(new CreateKeyCommand({ Description: 'logs' }))).KeyMetadata?.Arn as string;
-    await new S3Client({ ...config('us-east-1'), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'logs' }));
-    await new CloudTrailClient(config('us-east-1')).send(new CreateTrailCommand({ Name: 'main', S3BucketName: 'logs', KmsKeyId: keyArn }));
-    await new CloudTrailClient(config('eu-west-1')).send(new CreateTrailCommand({ Name: 'eu-trail', S3BucketName: 'logs' }));
+    keyArn = await seedLoggedTrail(moto.endpoint);
+    await new CloudTrailClient(motoClientConfig(moto.endpoint, 'eu-west-1')).send(
+      new CreateTrailCommand({ Name: 'eu-trail', S3BucketName: 'logs' }),
+    );
   }, 60_000);
   afterAll(async () => {
     await proxy?.stop();

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
-import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateAliasCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../engine/snapshot/load-snapshot.js';
 import { cli, resultsOf, tempDir } from '../helpers/cli.js';
 import { type Fault, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, motoEnv, startMoto } from '../helpers/moto.js';
+import { type Moto, motoClientConfig, motoEnv, motoSuite, seedLoggedTrail, startMoto } from '../helpers/moto.js';
 
 /**
  * AWS answers that do not fit the snapshot — from a damaged proxy, a buggy endpoint or an attacker in the path —
@@ -15,15 +14,7 @@ import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig
  * keeps the rest, never stops with an internal error, and writes a snapshot check loads; check then reports every
  * Region whose trails were not listed as unknown.
  */
-const available = motoAvailable();
-if (!available && !MOTO_REQUIRED) console.warn(`skipping the malformed-answer suite: moto_server is not installed (${MOTO_INSTALL})`);
-if (!available && MOTO_REQUIRED) {
-  describe('malformed-answer suite under CI=true', () => {
-    it('needs moto_server', () => {
-      throw new Error(`moto_server is required when CI=true: ${MOTO_INSTALL}`);
-    });
-  });
-}
+const available = motoSuite('malformed-answer suite');
 
 interface Snapshot {
   trails: { Name: string; TrailARN: string }[];
@@ -51,10 +42,8 @@ describe.runIf(available)('collect through malformed AWS answers', () => {
     dir = tempDir();
     const config = (region: string) => motoClientConfig(moto.endpoint, region);
     const kms = new KMSClient(config('us-east-1'));
-    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'logs' }))).KeyMetadata?.Arn as string;
+    keyArn = await seedLoggedTrail(moto.endpoint);
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/logs', TargetKeyId: keyArn }));
-    await new S3Client({ ...config('us-east-1'), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'logs' }));
-    await new CloudTrailClient(config('us-east-1')).send(new CreateTrailCommand({ Name: 'main', S3BucketName: 'logs', KmsKeyId: keyArn }));
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/second', TargetKeyId: keyArn }));
     for (const [name, alias] of [
       ['by-alias', 'alias/logs'],

@@ -7,19 +7,10 @@ import { CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT, resultsOf, tempDir } from '../helpers/cli.js';
-import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, motoEnv, startMoto } from '../helpers/moto.js';
+import { type Moto, motoClientConfig, motoEnv, motoSuite, startMoto } from '../helpers/moto.js';
 
 const ACCOUNT = '123456789012'; // moto's account
-const available = motoAvailable();
-if (!available && !MOTO_REQUIRED) console.warn(`skipping the moto integration suite: moto_server is not installed (${MOTO_INSTALL})`);
-
-if (!available && MOTO_REQUIRED) {
-  describe('moto integration suite under CI=true', () => {
-    it('needs moto_server', () => {
-      throw new Error(`moto_server is required when CI=true: ${MOTO_INSTALL}`);
-    });
-  });
-}
+const available = motoSuite('moto integration suite');
 
 const compliant = (keyArn: string) => ({
   Version: '2012-10-17',

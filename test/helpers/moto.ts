@@ -1,5 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'vitest';
 
 /** moto's server, started by the tests on a free loopback port and stopped after them. */
 export interface Moto {
@@ -74,4 +78,33 @@ export function motoEnv(endpoint: string, extra: Record<string, string> = {}): N
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   };
+}
+
+/**
+ * The account the collector fault tests start from: a KMS key, the bucket `logs`, and trail `main` in us-east-1
+ * logging there with that key. Returns the key's ARN.
+ */
+export async function seedLoggedTrail(endpoint: string): Promise<string> {
+  const config = motoClientConfig(endpoint, 'us-east-1');
+  const keyArn = (await new KMSClient(config).send(new CreateKeyCommand({ Description: 'logs' }))).KeyMetadata?.Arn as string;
+  await new S3Client({ ...config, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'logs' }));
+  await new CloudTrailClient(config).send(new CreateTrailCommand({ Name: 'main', S3BucketName: 'logs', KmsKeyId: keyArn }));
+  return keyArn;
+}
+
+/**
+ * Whether a moto suite can run. Without moto_server it is skipped with a warning naming the install command, except
+ * under CI=true, where a failing test stands in for it: CI never passes by skipping.
+ */
+export function motoSuite(suite: string): boolean {
+  const available = motoAvailable();
+  if (!available && !MOTO_REQUIRED) console.warn(`skipping the ${suite}: moto_server is not installed (${MOTO_INSTALL})`);
+  if (!available && MOTO_REQUIRED) {
+    describe(`${suite} under CI=true`, () => {
+      it('needs moto_server', () => {
+        throw new Error(`moto_server is required when CI=true: ${MOTO_INSTALL}`);
+      });
+    });
+  }
+  return available;
 }

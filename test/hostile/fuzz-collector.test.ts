@@ -11,7 +11,7 @@ import { snapshotFromData } from '../../engine/snapshot/load-snapshot.js';
 import { SnapshotSet } from '../../engine/snapshot/snapshot-set.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Json, mutate, mutations } from '../helpers/json-mutations.js';
-import { MOTO_INSTALL, MOTO_REQUIRED, type Moto, motoAvailable, motoClientConfig, startMoto } from '../helpers/moto.js';
+import { type Moto, motoClientConfig, motoSuite, startMoto } from '../helpers/moto.js';
 import { scaled } from '../helpers/scale.js';
 
 /**
@@ -34,15 +34,7 @@ const OPERATIONS = [
   'DescribeOrganization',
 ] as const;
 
-const available = motoAvailable();
-if (!available && !MOTO_REQUIRED) console.warn(`skipping the collector fuzz suite: moto_server is not installed (${MOTO_INSTALL})`);
-if (!available && MOTO_REQUIRED) {
-  describe('collector fuzz suite under CI=true', () => {
-    it('needs moto_server', () => {
-      throw new Error(`moto_server is required when CI=true: ${MOTO_INSTALL}`);
-    });
-  });
-}
+const available = motoSuite('collector fuzz suite');
 
 describe.runIf(available)('fuzzing the AWS answers collect reads (seeded, reproducible)', () => {
   let moto: Moto;
