@@ -1,12 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { quote } from '../core/errors.js';
 import { packagePath } from '../core/package-root.js';
 
-type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
-// ajv-formats is CommonJS: under NodeNext its function is the module's `default`.
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
+const require = createRequire(import.meta.url);
 
 /** A schema problem: where (a JSON Pointer into the document) and what, in words. */
 export interface SchemaProblem {
@@ -22,14 +21,20 @@ export interface SchemaValidator {
   validate(data: unknown, base?: string): readonly SchemaProblem[];
 }
 
-/** Loads a JSON Schema shipped in `schemas/` and compiles it twice: first-error (fast path) and all-errors. */
+/** Loads a JSON Schema shipped in `schemas/`: its validator compiled at build time, else compiled now. */
 export function loadSchemaValidator(file: string): SchemaValidator {
   const schema = JSON.parse(readFileSync(packagePath('schemas', file), 'utf8')) as object;
-  return compileSchemaValidator(schema);
+  return compileSchemaValidator(schema, file);
 }
 
-export function compileSchemaValidator(schema: object): SchemaValidator {
-  const fast = makeAjv(false).compile(schema);
+/**
+ * A validator of `schema`. Valid documents are checked by the first-error validator that `npm run build` compiled
+ * for `name` (scripts/compile-validators.ts), when it was compiled from this very schema, else by one ajv compiles
+ * now; an invalid document is checked again with every error, by ajv, loaded only then. ajv's loading and compiling
+ * were a quarter of start-up.
+ */
+export function compileSchemaValidator(schema: object, name?: string): SchemaValidator {
+  const fast = (name === undefined ? undefined : precompiledValidator(name, schema)) ?? makeAjv(false).compile(schema);
   let thorough: ValidateFunction | undefined;
   return {
     validate(data, base = '') {
@@ -41,12 +46,40 @@ export function compileSchemaValidator(schema: object): SchemaValidator {
   };
 }
 
-function makeAjv(allErrors: boolean): Ajv {
+/** The formats trailguard's schemas use. */
+export const SCHEMA_FORMATS = ['date', 'date-time', 'uri'];
+
+/** ajv as trailguard's schemas are compiled, at build time (with `extra` code options) and at run time. */
+export function makeAjv(allErrors: boolean, extra: Options = {}): Ajv {
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  // ajv-formats is CommonJS: its function is the module itself.
+  const addFormats = require('ajv-formats') as (ajv: Ajv, formats: string[]) => Ajv;
   // The schemas are trailguard's own, checked against the JSON Schema meta-schema by the test suite
   // (test/engine/schemas.test.ts): checking them again at every start would take a third of the start-up time.
-  const ajv = new Ajv({ allErrors, strict: true, allowUnionTypes: true, validateSchema: false });
-  addFormats(ajv, ['date', 'date-time', 'uri']);
+  const ajv = new Ajv({ allErrors, strict: true, allowUnionTypes: true, validateSchema: false, ...extra });
+  addFormats(ajv, SCHEMA_FORMATS);
   return ajv;
+}
+
+/** The hash a precompiled validator records of the schema it was compiled from. */
+export function schemaHash(schema: object): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}
+
+/** The build's validators (`validators.cjs` beside this module), or null where there is no build (the sources). */
+let precompiled: Readonly<Record<string, { readonly hash: string; readonly validate: ValidateFunction }>> | null | undefined;
+
+function precompiledValidator(name: string, schema: object): ValidateFunction | undefined {
+  if (precompiled === undefined) {
+    try {
+      precompiled = (require('./validators.cjs') as { validators: NonNullable<typeof precompiled> }).validators;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+      precompiled = null;
+    }
+  }
+  const entry = precompiled?.[name];
+  return entry !== undefined && entry.hash === schemaHash(schema) ? entry.validate : undefined;
 }
 
 /**

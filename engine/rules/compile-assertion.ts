@@ -19,16 +19,21 @@ const COMMON_PROPERTIES = {
 
 const validators = new Map<string, SchemaValidator>();
 
+/** The schema of an assertion using `op`: the common fields and the operator's own options, nothing else. */
+export function assertionSchema(op: OperatorDefinition): object {
+  return {
+    type: 'object',
+    required: ['path', 'op', ...(op.options.required ?? [])],
+    additionalProperties: false,
+    properties: { ...COMMON_PROPERTIES, ...op.options.properties },
+  };
+}
+
 /** Each operator's options are checked against its own schema, so a misspelt option is named where it is. */
 function validatorFor(op: OperatorDefinition): SchemaValidator {
   let validator = validators.get(op.name);
   if (validator === undefined) {
-    validator = compileSchemaValidator({
-      type: 'object',
-      required: ['path', 'op', ...(op.options.required ?? [])],
-      additionalProperties: false,
-      properties: { ...COMMON_PROPERTIES, ...op.options.properties },
-    });
+    validator = compileSchemaValidator(assertionSchema(op), `operator:${op.name}`);
     validators.set(op.name, validator);
   }
   return validator;
