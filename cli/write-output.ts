@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import { InternalError, TrailguardError } from '../engine/index.js';
 import { announceTemp, removeStaleTemps, tempName } from './temp-files.js';
 
+/** Bytes encoded before each write: few system calls, and a small buffer. */
 const BATCH = 1 << 20;
 
 /** Where the output goes, checked before any work is done. */
@@ -150,20 +151,25 @@ async function pump(chunks: Iterable<string>, stream: Writable): Promise<void> {
     failure = error;
   };
   stream.on('error', onError);
-  const flush = async (text: string) => {
+  const flush = async (text: string | Buffer) => {
     if (!stream.write(text)) await once(stream, 'drain');
     if (failure !== undefined) throw failure;
   };
   try {
-    let buffer = '';
+    // Each chunk is encoded into the batch at once, so the strings it is made of die young instead of living on in a
+    // megabyte-long rope until the batch is written (and being promoted to the old generation on the way).
+    let buffer = Buffer.allocUnsafe(BATCH);
+    let used = 0;
     for (const chunk of chunks) {
-      buffer += chunk;
-      if (buffer.length >= BATCH) {
-        await flush(buffer);
-        buffer = '';
+      if (used + chunk.length * 3 > BATCH && used > 0) {
+        await flush(buffer.subarray(0, used));
+        buffer = Buffer.allocUnsafe(BATCH);
+        used = 0;
       }
+      if (chunk.length * 3 > BATCH) await flush(chunk);
+      else used += buffer.write(chunk, used);
     }
-    if (buffer !== '') await flush(buffer);
+    if (used > 0) await flush(buffer.subarray(0, used));
   } finally {
     stream.off('error', onError);
   }
