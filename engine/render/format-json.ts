@@ -28,14 +28,14 @@ export const jsonFormatter: Formatter = {
         resource = resources.add(jsonSafe(JSON.stringify(finding.resource)));
         resourceIndex.set(finding.resource, resource);
       }
-      const evidenceJson = jsonSafe(JSON.stringify(finding.evidence));
-      const written = isShared(evidenceJson) ? String(evidence.add(evidenceJson)) : evidenceJson;
+      const evidenceJson = JSON.stringify(finding.evidence);
+      const written = isShared(finding.evidence) ? String(evidence.add(evidenceJson)) : jsonSafe(evidenceJson);
       yield `${first ? '\n    ' : ',\n    '}${findingJson(finding, resource, written)}`;
       first = false;
     }
     yield `${first ? '' : '\n  '}],`;
     yield* list('resources', resources.entries());
-    yield* list('evidence', evidence.entries());
+    yield* list('evidence', map(evidence.entries(), jsonSafe));
     const { documents, waivers, summary } = results.tail();
     yield '\n  "documents": {';
     let firstDocument = true;
@@ -65,4 +65,8 @@ function* list(name: string, entries: Iterable<string>): Generator<string> {
     first = false;
   }
   yield `${first ? '' : '\n  '}],`;
+}
+
+function* map<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
 }

@@ -30,11 +30,12 @@ export class ReferenceTable {
 }
 
 /**
- * Evidence naming the request of a failed check (it quotes the trail's own ARN) is specific to its finding and is
- * written in it; all other evidence goes to the shared list. Placement only: a reader resolves both alike.
+ * Evidence naming the request of a failed policy check (it quotes the trail's own ARN) is specific to its finding and
+ * is written in it; all other evidence goes to the shared list. Placement only: a reader resolves both alike.
  */
-export function isShared(json: string): boolean {
-  return !json.includes('"request":');
+export function isShared(evidence: Evidence): boolean {
+  const names = (list: Evidence['assertions']) => (list ?? []).some((a) => a.details?.request !== undefined);
+  return !names(evidence.assertions) && !names(evidence.when);
 }
 
 /** A version 2 finding as written: resource and, possibly, evidence by index. */
