@@ -41,7 +41,9 @@ export function standardFor(facts: RequestFacts, givenKeys: ReadonlySet<string>,
       origins,
       unknown: built.unknown.filter((u) => u.prefix || !known(u.keyLower)),
     };
-    if (byFacts.size < 50_000) byFacts.set(id, standard);
+    // Bounded: past the limit the oldest half goes (trails of one key mostly come together, so recent facts matter).
+    if (byFacts.size >= 50_000) for (const old of [...byFacts.keys()].slice(0, 25_000)) byFacts.delete(old);
+    byFacts.set(id, standard);
   }
   return standard;
 }
