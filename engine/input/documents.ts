@@ -1,8 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import type { Diagnostic, ErrorCode } from '../core/errors.js';
+import { type Diagnostic, type ErrorCode, lineColumn } from '../core/errors.js';
 import type { DuplicateKey } from './json-duplicates.js';
 import { locateInJson } from './json-location.js';
-import { type InputKind, parseJsonText, readTextFile } from './read-input.js';
+import { readStreamedJson } from './json-stream.js';
+import { type InputKind, parseJsonText, readTextFile, SIZE_LIMITS, STREAMED_KINDS, STREAMED_LIMIT, tooLarge } from './read-input.js';
 import { loadSchemaValidator, type SchemaValidator } from './schema-validation.js';
 import { parseYaml, type YamlSource } from './yaml-source.js';
 
@@ -13,22 +15,49 @@ import { parseYaml, type YamlSource } from './yaml-source.js';
  * loader (snapshots, results, rules, pack.yaml, params, rule tests, waivers, templates) goes through here.
  */
 
-/** A JSON document with its text (for a file's SHA-256 and for locating later problems). */
+/** A JSON document, with how to find a JSON Pointer or a repeated name's offset in its file. */
 export interface JsonDocument {
   readonly file: string;
   readonly data: unknown;
-  readonly text: string;
   readonly sha256: string;
   /** The repeated names `ignore` left to a more specific check (with their pointers and offsets). */
   readonly repeated: readonly DuplicateKey[];
   locate(pointer: string, atKey?: boolean): { line: number; column: number };
+  /** The line and column of an offset `repeated` gives. */
+  at(offset: number): { line: number; column: number };
 }
 
-/** Reads and parses a JSON file; `ignore` leaves some repeated names to a more specific check. */
-export async function readJsonFile(file: string, kind: InputKind, ignore?: (duplicate: DuplicateKey) => boolean): Promise<JsonDocument> {
+/**
+ * Reads and parses a JSON file; `ignore` leaves some repeated names to a more specific check. A snapshot or results
+ * file longer than `streamAbove` bytes (by default, the longest string Node.js holds) is read in chunks
+ * (json-stream.ts).
+ */
+export async function readJsonFile(
+  file: string,
+  kind: InputKind,
+  ignore?: (duplicate: DuplicateKey) => boolean,
+  streamAbove: number = SIZE_LIMITS[kind],
+): Promise<JsonDocument> {
+  if (STREAMED_KINDS.has(kind)) {
+    const size = await stat(file).then(
+      (info) => (info.isFile() ? info.size : -1),
+      () => -1,
+    );
+    if (size > streamAbove) {
+      if (size > STREAMED_LIMIT) throw tooLarge(file, kind, size, STREAMED_LIMIT);
+      return { file, ...readStreamedJson(file, kind, ignore) };
+    }
+  }
   const { text, sha256 } = await readTextFile(file, kind);
   const { data, ignored } = parseJsonText(text, file, ignore);
-  return { file, data, text, sha256, repeated: ignored, locate: (pointer, atKey) => locateInJson(text, pointer, atKey) };
+  return {
+    file,
+    data,
+    sha256,
+    repeated: ignored,
+    locate: (pointer, atKey) => locateInJson(text, pointer, atKey),
+    at: (offset) => lineColumn(text, offset),
+  };
 }
 
 /** Reads and parses a YAML file, shown in messages as `shown`: the document, or its syntax problems. */

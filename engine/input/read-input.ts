@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type ParseError, parse as parseLoose, printParseErrorCode } from 'jsonc-parser';
-import { lineColumn, quote, TrailguardError } from '../core/errors.js';
+import { type Diagnostic, lineColumn, quote, TrailguardError } from '../core/errors.js';
 import { type DuplicateKey, duplicateKeys } from './json-duplicates.js';
 import { displayPath } from './schema-validation.js';
 
@@ -28,6 +28,15 @@ export const SIZE_LIMITS = {
   template: 4 * MiB,
   'accounts file': 1 * MiB,
 } as const;
+
+/**
+ * The kinds of JSON file read in chunks past their size limit (json-stream.ts) instead of refused: a snapshot of a
+ * very large account, the results of a very large run. Their parsed data must still fit in memory.
+ */
+export const STREAMED_KINDS: ReadonlySet<InputKind> = new Set(['snapshot', 'results file']);
+
+/** The largest file read in chunks: past it the parsed data would not fit the memory Node.js gives a thread. */
+export const STREAMED_LIMIT = 4 * 1024 * MiB;
 
 /** The kinds of file trailguard reads, each with its size limit in `SIZE_LIMITS`. */
 export type InputKind = keyof typeof SIZE_LIMITS;
@@ -71,6 +80,15 @@ function mebibytes(bytes: number): string {
   return `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0)} MiB`;
 }
 
+/** A file past its kind's limit, in one line. */
+export function tooLarge(file: string, what: string, size: number, limit: number): TrailguardError {
+  return new TrailguardError({
+    code: 'input-too-large',
+    file,
+    message: `${what} is ${mebibytes(size)}: trailguard reads a ${what} of at most ${mebibytes(limit)}${what === 'snapshot' ? '; collect the account in parts (--regions) and check the snapshots together' : ''}`,
+  });
+}
+
 function kindOf(info: Stats): string {
   if (info.isDirectory()) return 'a directory';
   if (info.isFIFO()) return 'a named pipe (FIFO)';
@@ -88,11 +106,7 @@ function fileError(error: unknown, file: string, what: string) {
       return { code: 'file-unreadable' as const, file, message: `${what} must be a file, found a directory` };
     case 'ETOOLARGE': {
       const { size, limit } = error as unknown as { size: number; limit: number };
-      return {
-        code: 'input-too-large' as const,
-        file,
-        message: `${what} is ${mebibytes(size)}: trailguard reads a ${what} of at most ${mebibytes(limit)}${what === 'snapshot' ? ' (the longest text Node.js holds); collect the account in parts (--regions) and check the snapshots together' : ''}`,
-      };
+      return tooLarge(file, what, size, limit).diagnostics[0] as Diagnostic;
     }
     case 'ENOTREG':
       return { code: 'file-unreadable' as const, file, message: `${what} must be a file, found ${(error as { kind: string }).kind}` };
@@ -129,19 +143,31 @@ export function parseJsonText(
     const problem = first === undefined ? (error as Error).message : describeParseError(printParseErrorCode(first.error), text, offset);
     throw new TrailguardError({ code: 'json-syntax', file, line, column, message: `invalid JSON: ${problem}` }, { cause: error });
   }
-  const all = duplicateKeys(text);
+  return { data, ignored: refuseRepeated(file, duplicateKeys(text), ignore, (offset) => lineColumn(text, offset)) };
+}
+
+/**
+ * Refuses a file that repeats a name in one object (the first ten repeats, each located through `at`), except the
+ * repeats `ignore` leaves to a more specific check, which are returned.
+ */
+export function refuseRepeated(
+  file: string,
+  all: readonly DuplicateKey[],
+  ignore: (duplicate: DuplicateKey) => boolean,
+  at: (offset: number) => { line: number; column: number },
+): DuplicateKey[] {
   const repeated = all.filter((d) => !ignore(d));
   if (repeated.length > 0) {
     throw new TrailguardError(
       repeated.slice(0, 10).map((d) => ({
         code: 'json-duplicate' as const,
         file,
-        ...lineColumn(text, d.offset),
+        ...at(d.offset),
         message: `${d.pointer === '' ? 'the document' : displayPath(d.pointer)} holds ${quote(d.key)} twice: JSON readers disagree on which one counts, so trailguard does not read the file`,
       })),
     );
   }
-  return { data, ignored: all.length === repeated.length ? [] : all.filter(ignore) };
+  return all.length === repeated.length ? [] : all.filter(ignore);
 }
 
 function firstParseError(text: string): ParseError | undefined {

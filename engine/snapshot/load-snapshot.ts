@@ -21,10 +21,10 @@ export const MAX_POLICY_DEPTH = 32;
  */
 export async function loadSnapshot(path: string): Promise<LoadedSnapshot> {
   // A key policy that repeats a name gets its own message from checkPolicies below.
-  const { data, text, sha256, locate, repeated } = await readJsonFile(path, 'snapshot', (d) =>
+  const { data, sha256, locate, at, repeated } = await readJsonFile(path, 'snapshot', (d) =>
     /^\/keys\/[^/]+\/policy(\/|$)/.test(d.pointer),
   );
-  return snapshotFromData(data, { path, sha256, text, locate, repeated });
+  return snapshotFromData(data, { path, sha256, at, locate, repeated });
 }
 
 /** Where a snapshot's data came from, and how to find a JSON Pointer into it in its file. */
@@ -33,8 +33,8 @@ export interface SnapshotOrigin {
   readonly sha256: string;
   /** The file that holds the data (its path is also the snapshot's name), when it is not `path` itself. */
   readonly file?: string;
-  /** The JSON text the data was parsed from, to find what parsing hides (a key policy repeating a name). */
-  readonly text?: string;
+  /** The line and column of an offset `repeated` gives (a key policy repeating a name). */
+  at?(offset: number): { line: number; column: number };
   /**
    * The names the text repeats inside key policies (reading the file finds every repeated name in one pass); data
    * parsed elsewhere (a rule test's fragment, a collector's answer) has none to give.
@@ -103,7 +103,7 @@ function checkPolicies(document: SnapshotDocument, origin: SnapshotOrigin, path:
     }
     const repeated = repeatedNames(entry.policy, arn, origin);
     if (repeated !== undefined) {
-      const where = repeated.offset === undefined ? origin.locate(pointer) : lineColumn(origin.text ?? '', repeated.offset);
+      const where = repeated.offset === undefined || origin.at === undefined ? origin.locate(pointer) : origin.at(repeated.offset);
       problems.push({
         code: 'snapshot-policy',
         file: path,
@@ -181,7 +181,7 @@ export function inMemorySnapshot(data: unknown, name = 'in-memory snapshot'): Lo
   return snapshotFromData(JSON.parse(text), {
     path: name,
     sha256,
-    text,
+    at: (offset) => lineColumn(text, offset),
     repeated: [],
     locate: (pointer, atKey) => locateInJson(text, pointer, atKey),
   });
