@@ -33,14 +33,25 @@ export type Probe = (
  * `kms:EncryptionContextKeys` lists the pair keys, as KMS builds them.
  */
 export function buildRequest(spec: RequestSpec): IamRequest {
-  const context = new Map<string, ContextValue>();
-  for (const [key, value] of Object.entries(spec.standard ?? {})) context.set(key.toLowerCase(), value);
+  const context = spec.standard === undefined ? new Map<string, ContextValue>() : new Map(lowered(spec.standard));
   for (const [key, value] of Object.entries(spec.context)) context.set(key.toLowerCase(), value);
   const ecKeys = Object.keys(spec.encryptionContext);
   for (const key of ecKeys) context.set(EC_PREFIX + key.toLowerCase(), spec.encryptionContext[key] as string);
   if (ecKeys.length > 0) context.set(EC_KEYS, ecKeys);
   const unknown = spec.unknown ?? [];
   return { principal: spec.principal, action: spec.action, resource: spec.resource, context, ...(unknown.length === 0 ? {} : { unknown }) };
+}
+
+// A standard context is shared by every request made with the same facts (request-context.ts): its keys are
+// lower-cased once, not once per request.
+const loweredStandards = new WeakMap<object, ReadonlyMap<string, ContextValue>>();
+function lowered(standard: Readonly<Record<string, ContextValue>>): ReadonlyMap<string, ContextValue> {
+  let map = loweredStandards.get(standard);
+  if (map === undefined) {
+    map = new Map(Object.entries(standard).map(([key, value]) => [key.toLowerCase(), value]));
+    loweredStandards.set(standard, map);
+  }
+  return map;
 }
 
 /** The request with context keys removed; removing `kms:EncryptionContext:<k>` also takes `<k>` out of the encryption-context keys. */
