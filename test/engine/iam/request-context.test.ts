@@ -47,6 +47,37 @@ describe('the standard context a request starts from', () => {
     expect(standardFor(facts({ organisation }), new Set(), true).origins.size).toBeGreaterThan(0);
   });
 
+  it('facts that differ only in the service calling, or only in where one fact ends, are not shared', () => {
+    const organisation = () => ({ state: 'unknown' }) as const;
+    const service = (name: string) => facts({ organisation, caller: 'service', principal: { kind: 'service', name } });
+    expect(standardFor(service('cloudtrail.amazonaws.com'), new Set(), false).values['aws:PrincipalServiceName']).toBe(
+      'cloudtrail.amazonaws.com',
+    );
+    expect(standardFor(service('logs.amazonaws.com'), new Set(), false).values['aws:PrincipalServiceName']).toBe('logs.amazonaws.com');
+    // Run together, "s3.amazonaws.com" + "1" and "s3.amazonaws.com1" + nothing would read the same.
+    const split = standardFor(
+      facts({ organisation, caller: 'iam-via-service', viaService: 's3.amazonaws.com', sourceAccount: '1' }),
+      new Set(),
+      false,
+    );
+    const joined = standardFor(facts({ organisation, caller: 'iam-via-service', viaService: 's3.amazonaws.com1' }), new Set(), false);
+    expect(joined).not.toBe(split);
+    expect(joined.values['kms:ViaService']).toBe('s3.amazonaws.com1');
+  });
+
+  it('past 50,000 sets of facts in a run the oldest are dropped, and recent ones are still shared', () => {
+    const organisation = () => ({ state: 'unknown' }) as const;
+    const at = (i: number) => facts({ organisation, collectedAt: `2026-11-30T12:00:${String(i).padStart(6, '0')}Z` });
+    const first = standardFor(at(0), new Set(), false);
+    const second = standardFor(at(1), new Set(), false);
+    expect(standardFor(at(0), new Set(), false)).toBe(first);
+    expect(standardFor(at(1), new Set(), false)).toBe(second);
+    for (let i = 2; i <= 50_000; i++) standardFor(at(i), new Set(), false);
+    const latest = standardFor(at(50_000), new Set(), false);
+    expect(standardFor(at(50_000), new Set(), false)).toBe(latest);
+    expect(standardFor(at(0), new Set(), false)).not.toBe(first);
+  });
+
   it('the caller kind: a service, an IAM principal, or one whose request a service forwards', () => {
     expect(callerKind({ kind: 'service', name: 's' }, 'x')).toBe('service');
     expect(callerKind({ kind: 'aws', arn: 'a', account: '1' }, undefined)).toBe('iam');
