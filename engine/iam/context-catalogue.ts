@@ -92,6 +92,18 @@ export function sourceUrl(entry: { readonly source: string }): string {
   return anchor === undefined ? base : `${base}#${anchor}`;
 }
 
+// What each request's context needs of an entry besides its rule for the caller, worked out once.
+let prepared: readonly { entry: CatalogueEntry; keyLower: string; prefix: boolean; url: string }[] | undefined;
+function preparedEntries(): NonNullable<typeof prepared> {
+  prepared ??= catalogue().keys.map((entry) => ({
+    entry,
+    keyLower: entry.key.toLowerCase(),
+    prefix: entry.key.endsWith('/') || entry.key.endsWith(':'),
+    url: sourceUrl(entry),
+  }));
+  return prepared;
+}
+
 /** The catalogue's entries (for docs and tests). */
 export function catalogueEntries(): readonly CatalogueEntry[] {
   return catalogue().keys;
@@ -107,13 +119,11 @@ export function standardContext(facts: RequestFacts, withOrigins = true): Standa
   const values = new Map<string, ContextValue>();
   const origins = new Map<string, string>();
   const unknown: UnknownKey[] = [];
-  for (const entry of catalogue().keys) {
+  for (const { entry, keyLower, prefix, url } of preparedEntries()) {
     const rule = entry.callers[facts.caller];
-    const prefix = entry.key.endsWith('/') || entry.key.endsWith(':');
-    const keyLower = entry.key.toLowerCase();
     const resolved = resolve(rule, facts);
     if (resolved === undefined) continue;
-    const cite = withOrigins ? `${entry.availability} [${sourceUrl(entry)}]` : '';
+    const cite = withOrigins ? `${entry.availability} [${url}]` : '';
     switch (resolved.kind) {
       case 'unknown':
         unknown.push({
@@ -122,7 +132,7 @@ export function standardContext(facts: RequestFacts, withOrigins = true): Standa
           prefix,
           hint: resolved.hint,
           mayBeAbsent: resolved.mayBeAbsent,
-          source: sourceUrl(entry),
+          source: url,
         });
         if (withOrigins) origins.set(keyLower, `unknown: ${resolved.hint} — ${cite}`);
         break;
