@@ -56,20 +56,75 @@ function lowered(standard: Readonly<Record<string, ContextValue>>): ReadonlyMap<
 
 /** The request with context keys removed; removing `kms:EncryptionContext:<k>` also takes `<k>` out of the encryption-context keys. */
 export function withoutKeys(request: IamRequest, keys: readonly string[]): IamRequest {
-  const context = new Map(request.context);
-  for (const key of keys) {
-    const lower = key.toLowerCase();
-    context.delete(lower);
-    const ecKeys = context.get(EC_KEYS);
-    if (lower.startsWith(EC_PREFIX) && Array.isArray(ecKeys)) {
-      const name = lower.slice(EC_PREFIX.length);
-      context.set(
-        EC_KEYS,
-        (ecKeys as readonly string[]).filter((k) => k.toLowerCase() !== name),
-      );
-    }
+  const removed = new Set(keys.map((k) => k.toLowerCase()));
+  const names = [...removed].filter((k) => k.startsWith(EC_PREFIX)).map((k) => k.slice(EC_PREFIX.length));
+  return {
+    ...request,
+    context: new DerivedContext(request.context, (key, value) => {
+      if (value === undefined || removed.has(key)) return undefined;
+      if (key !== EC_KEYS || names.length === 0 || !Array.isArray(value)) return value;
+      return (value as readonly string[]).filter((k) => !names.includes(k.toLowerCase()));
+    }),
+  };
+}
+
+/**
+ * A probe's context: another request's, changed key by key (keys removed, an account swapped for another). A probe's
+ * conditions read a handful of the context's keys, so each is worked out when read; the whole context only when
+ * something iterates it (evidence, `explain`).
+ */
+class DerivedContext implements ReadonlyMap<string, ContextValue> {
+  private whole: Map<string, ContextValue> | undefined;
+
+  constructor(
+    private readonly base: ReadonlyMap<string, ContextValue>,
+    /** The value of `key` in this context, from its value in the base (undefined: absent). */
+    private readonly derive: (key: string, value: ContextValue | undefined) => ContextValue | undefined,
+  ) {}
+
+  get(key: string): ContextValue | undefined {
+    return this.whole === undefined ? this.derive(key, this.base.get(key)) : this.whole.get(key);
   }
-  return { ...request, context };
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  get size(): number {
+    return this.materialised().size;
+  }
+
+  forEach(callback: (value: ContextValue, key: string, map: ReadonlyMap<string, ContextValue>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.materialised()) callback.call(thisArg, value, key, this);
+  }
+
+  entries(): MapIterator<[string, ContextValue]> {
+    return this.materialised().entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.materialised().keys();
+  }
+
+  values(): MapIterator<ContextValue> {
+    return this.materialised().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, ContextValue]> {
+    return this.materialised()[Symbol.iterator]();
+  }
+
+  private materialised(): Map<string, ContextValue> {
+    if (this.whole === undefined) {
+      const whole = new Map<string, ContextValue>();
+      for (const [key, value] of this.base) {
+        const derived = this.derive(key, value);
+        if (derived !== undefined) whole.set(key, derived);
+      }
+      this.whole = whole;
+    }
+    return this.whole;
+  }
 }
 
 /** Keys that describe the key the request is made on, not who asks or for what: they stay as they are. */
@@ -81,10 +136,9 @@ const RESOURCE_KEYS = new Set(['aws:resourceaccount']);
  */
 export function forAccount(request: IamRequest, account: string, other: string): IamRequest {
   const swap = swapper(account, other);
-  const context = new Map<string, ContextValue>();
-  for (const [key, value] of request.context) {
-    context.set(key, RESOURCE_KEYS.has(key) ? value : typeof value === 'string' ? swap(value) : value.map(swap));
-  }
+  const context = new DerivedContext(request.context, (key, value) =>
+    value === undefined || RESOURCE_KEYS.has(key) ? value : typeof value === 'string' ? swap(value) : value.map(swap),
+  );
   const p = request.principal;
   const principal: RequestPrincipal = p.kind === 'aws' ? { kind: 'aws', arn: swap(p.arn), account: swap(p.account) } : p;
   return { ...request, principal, context };
