@@ -168,6 +168,44 @@ describe('probes', () => {
     expect(plain.context.get('kms:encryptioncontextkeys')).toEqual(['aws:cloudtrail:arn', 'aws:s3:arn']);
   });
 
+  it('a probe context reads like the copy it stands for: the same entries in the same order, by any Map method', () => {
+    const request = buildRequest(spec);
+    const removed = ['kms:encryptioncontext:aws:cloudtrail:arn', 'aws:sourceaccount'];
+    // What the probe stands for: a copy of the request's context with the keys deleted and the key list filtered.
+    const copy = new Map([...request.context].filter(([k]) => !removed.includes(k)));
+    copy.set('kms:encryptioncontextkeys', ['aws:s3:arn']);
+    const probe = withoutKeys(request, removed);
+    {
+      // Reads before the whole context is worked out (by iterating it) and after: both ways agree.
+      expect(probe.context.get('aws:calledvia')).toEqual([`x${OWN}`, `${OWN}`]);
+      expect(probe.context.has('aws:sourceaccount')).toBe(false);
+      expect(probe.context.has('aws:resourceaccount')).toBe(true);
+      expect([...probe.context]).toEqual([...copy]);
+      expect(probe.context.size).toBe(copy.size);
+      expect([...probe.context.keys()]).toEqual([...copy.keys()]);
+      expect([...probe.context.values()]).toEqual([...copy.values()]);
+      expect([...probe.context.entries()]).toEqual([...copy.entries()]);
+      const seen: string[] = [];
+      probe.context.forEach((value, key, map) => {
+        expect(map).toBe(probe.context);
+        seen.push(`${key}=${String(value)}`);
+      });
+      expect(seen).toEqual([...copy].map(([k, v]) => `${k}=${String(v)}`));
+      expect(probe.context.get('kms:encryptioncontextkeys')).toEqual(['aws:s3:arn']);
+      expect(probe.context.has('aws:sourceaccount')).toBe(false);
+    }
+  });
+
+  it('removing an encryption-context key filters only the list of keys: other lists, and names that merely end alike, stay', () => {
+    const request = buildRequest({ ...spec, context: { ...spec.context, 'aws:TagKeys': ['aws:s3:arn', 'team'] } });
+    const probe = withoutKeys(request, ['kms:encryptioncontext:aws:s3:arn']);
+    expect(probe.context.get('kms:encryptioncontextkeys')).toEqual(['aws:cloudtrail:arn']);
+    expect(probe.context.get('aws:tagkeys')).toEqual(['aws:s3:arn', 'team']);
+    // A name as long as the prefix, ending in an encryption-context key, is not an encryption-context key.
+    const lookalike = withoutKeys(request, [`${'x'.repeat('kms:encryptioncontext:'.length)}aws:s3:arn`]);
+    expect(lookalike.context.get('kms:encryptioncontextkeys')).toEqual(['aws:cloudtrail:arn', 'aws:s3:arn']);
+  });
+
   it("for another account swaps the account as a whole number in the caller and the context, but not the key's own account", () => {
     const probe = forAccount(buildRequest(spec), OWN, '999999999999');
     expect(probe.principal).toEqual({ kind: 'aws', arn: 'arn:aws:iam::999999999999:role/r', account: '999999999999' });
