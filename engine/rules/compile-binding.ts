@@ -1,12 +1,15 @@
 import { parseArn } from '../core/arn.js';
 import type { Template } from '../template/template.js';
 import type { BindingOutcome, CompiledBinding, EvaluationState, Target } from './compiled-rule.js';
-import { LOOKUPS } from './lookups.js';
+import { entryLookup, failed, LOOKUP_NAMES, LOOKUPS, type LookupDefinition } from './lookups.js';
 import { readTarget } from './read-target.js';
 import { isObject, type RuleCompiler } from './rule-compiler.js';
 
 const KINDS = ['path', 'arn', 'template', 'join', 'lookup'] as const;
-const ARGS: Readonly<Record<string, readonly string[]>> = { join: ['with'], lookup: ['of', 'region', 'account', 'partition', 'require'] };
+const ARGS: Readonly<Record<string, readonly string[]>> = {
+  join: ['with'],
+  lookup: ['of', 'in', 'region', 'account', 'partition', 'require'],
+};
 
 type Evaluate = CompiledBinding['evaluate'];
 
@@ -112,15 +115,8 @@ function compileLookup(
   pointer: string,
   parts: BindingParts,
 ): Evaluate | undefined {
-  const lookup = LOOKUPS.get(String(raw.lookup));
-  if (lookup === undefined) {
-    compiler.error(
-      'unknown-lookup',
-      `${pointer}/lookup`,
-      `unknown lookup ${JSON.stringify(raw.lookup)}: valid lookups are ${[...LOOKUPS.keys()].join(', ')}`,
-    );
-    return undefined;
-  }
+  const lookup = lookupFor(compiler, name, raw, pointer);
+  if (lookup === undefined) return undefined;
   if (typeof raw.of !== 'string') {
     compiler.error('rule-schema', pointer, `lookup binding ${name} needs of: the path of the value to look up`);
     return undefined;
@@ -142,9 +138,37 @@ function compileLookup(
       const outcome = lookup.resolve(reference, args, state.set);
       if (!outcome.found) return { ok: false, reason: outcome.reason };
       const missing = missingField(outcome.value, required);
-      if (missing !== undefined) return { ok: false, reason: missingReason(missing, outcome.id, outcome.value) };
+      if (missing !== undefined) return { ok: false, reason: missingReason(missing, outcome.id, outcome.value, lookup, state) };
       return { ok: true, value: outcome.value, id: outcome.id };
     });
+}
+
+/** The lookup a binding names: a fixed one, or `entry` of the collection its `in` selects in every snapshot. */
+function lookupFor(compiler: RuleCompiler, name: string, raw: Record<string, unknown>, pointer: string): LookupDefinition | undefined {
+  const kind = String(raw.lookup);
+  if (kind !== 'entry') {
+    if (raw.in !== undefined) compiler.error('rule-schema', `${pointer}/in`, `in goes with lookup: entry, not with lookup: ${kind}`, true);
+    const fixed = LOOKUPS.get(kind);
+    if (fixed === undefined)
+      compiler.error(
+        'unknown-lookup',
+        `${pointer}/lookup`,
+        `unknown lookup ${JSON.stringify(raw.lookup)}: valid lookups are ${LOOKUP_NAMES.join(', ')}`,
+      );
+    return fixed;
+  }
+  const text = raw.in;
+  const match = typeof text === 'string' ? /^snapshot((?:\.|\[).*)$/s.exec(text) : null;
+  if (match === null) {
+    compiler.error(
+      'rule-schema',
+      `${pointer}${raw.in === undefined ? '' : '/in'}`,
+      `lookup binding ${name} needs in: the collection to look in, a path into each snapshot such as snapshot.trailStatus, found ${JSON.stringify(text ?? null)}`,
+    );
+    return undefined;
+  }
+  const path = compiler.path(`$${match[1]}`, `${pointer}/in`);
+  return path && entryLookup(path, String(text).slice('snapshot.'.length) || String(text));
 }
 
 function firstValue(state: EvaluationState, target: Target, then: (value: unknown) => BindingOutcome): BindingOutcome {
@@ -165,20 +189,30 @@ function missingField(value: unknown, fields: readonly string[]): string | undef
   });
 }
 
-/** Why a required field is missing: not collected (with the recorded error), or the record does not hold it. */
-function missingReason(field: string, id: string, value: unknown): string {
-  const dot = field.lastIndexOf('.');
-  if (dot < 0) return `the ${field} of ${id} ${notCollected(value)}`;
-  const parent = field.slice(0, dot);
-  if (missingField(value, [parent]) !== undefined) return `the ${parent} of ${id} ${notCollected(value)}`;
-  return `the ${parent} of ${id} does not record ${field.slice(dot + 1)}, so it cannot be judged`;
-}
-
-/** `was not collected (GetKeyPolicy failed: AccessDeniedException: …)`, using the snapshot's recorded error. */
-function notCollected(value: unknown): string {
-  const error = (value as { error?: { operation?: string; code?: string; message?: string } | null }).error;
-  if (error === null || error === undefined) return 'is not in the snapshot';
-  return `was not collected (${error.operation ?? 'the API call'} failed: ${error.code ?? 'error'}${error.message ? `: ${error.message}` : ''})`;
+/**
+ * Why a required field is missing: the call that reads it failed (with the failure the snapshot recorded), or the
+ * record does not hold it, naming the call that would have read it.
+ */
+function missingReason(field: string, id: string, value: unknown, lookup: LookupDefinition, state: EvaluationState): string {
+  const dot = field.indexOf('.');
+  const top = dot < 0 ? field : field.slice(0, dot);
+  const call = lookup.calls[top] ?? lookup.calls[''];
+  const parent = field.slice(0, field.lastIndexOf('.'));
+  if (dot >= 0 && missingField(value, [parent]) === undefined)
+    return `the ${parent} of ${id} does not record ${field.slice(parent.length + 1)}, so it cannot be judged`;
+  const missing = dot < 0 ? field : missingField(value, [top]) === undefined ? parent : top;
+  const own = (value as { error?: { operation?: string; code?: string; message?: string } | null } | null)?.error;
+  // The document's own recorded error explains a field its call would have read, or any field when the document
+  // itself could not be read (a failed DescribeKey leaves the policy unread too).
+  const failure =
+    own !== null &&
+    own !== undefined &&
+    own.operation !== undefined &&
+    (call === undefined || own.operation === call || own.operation === lookup.calls[''])
+      ? { operation: own.operation, code: own.code ?? 'error', message: own.message ?? '' }
+      : state.set.failures(id, call === undefined ? undefined : [call])[0];
+  if (failure !== undefined) return `the ${missing} of ${id} was not collected (${failed(failure)})`;
+  return `the ${missing} of ${id} is not in the snapshot${call === undefined ? '' : ` (${call} would have read it)`}`;
 }
 
 function arnOutcome(value: unknown): BindingOutcome {

@@ -24,6 +24,7 @@ export class RuleCompiler {
 
   /** A JSONPath starting at `$`; `undefined` (and a diagnostic) when malformed. */
   path(text: string, pointer: string): CompiledPath | undefined {
+    if (this.templateInPath(text, pointer)) return undefined;
     try {
       return compilePath(text);
     } catch (error) {
@@ -40,6 +41,7 @@ export class RuleCompiler {
 
   /** `$…` (the resource) or `name…` (a binding or built-in root) followed by a JSONPath. */
   target(text: string, pointer: string, known: ReadonlySet<string>): Target | undefined {
+    if (this.templateInPath(text, pointer)) return undefined;
     if (text.startsWith('$')) {
       const path = this.path(text, pointer);
       return path && { text, root: undefined, path };
@@ -63,6 +65,16 @@ export class RuleCompiler {
     return path && { text, root: name === 'resource' ? undefined : name, path };
   }
 
+  /**
+   * Paths are never templates: `snapshot.trailStatus['{{resource.TrailARN}}']` would be read as written and select
+   * nothing. Reported with the lookup that finds the entry by value instead.
+   */
+  private templateInPath(text: string, pointer: string): boolean {
+    if (!text.includes('{{')) return false;
+    this.error('json-path', pointer, `path ${JSON.stringify(text)} holds a template, but paths are not templates: ${lookupInstead(text)}`);
+    return true;
+  }
+
   /** A `{{…}}` template whose names must all be known. */
   template(text: string, pointer: string, known: ReadonlySet<string>): Template {
     try {
@@ -76,6 +88,17 @@ export class RuleCompiler {
       return compileTemplate('');
     }
   }
+}
+
+/** The advice for a path that names an entry by a template: the `entry` lookup, written out when the shape allows. */
+function lookupInstead(text: string): string {
+  const shape = /^(snapshot(?:\.[A-Za-z_][\w]*)+)\[\s*['"]?\{\{\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)\s*\}\}['"]?\s*\](.*)$/s.exec(text);
+  if (shape === null)
+    return 'to find an entry of a collection by a value of the resource, bind it with a lookup (let: { name: { lookup: entry, in: snapshot.<collection>, of: <path of the value> } }) and read the binding';
+  const [, collection, root, fields, rest] = shape as unknown as [string, string, string, string, string];
+  const of = root === 'resource' ? `$${fields}` : `${root}${fields}`;
+  const name = collection.slice(collection.lastIndexOf('.') + 1);
+  return `bind the entry with a lookup, let: { ${name}: { lookup: entry, in: ${collection}, of: ${of} } }, and read ${name}${rest}`;
 }
 
 function unknownName(name: string, known: ReadonlySet<string>, shown = name): string {

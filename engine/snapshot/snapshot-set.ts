@@ -1,6 +1,24 @@
 import { parseArn } from '../core/arn.js';
 import type { OrganisationFact } from '../iam/context-catalogue.js';
-import type { KeyEntry, KeyView, LoadedSnapshot } from './types.js';
+import type { ApiError, KeyEntry, KeyView, LoadedSnapshot } from './types.js';
+
+/** What selects a keyed collection in each snapshot document (a compiled JSONPath). */
+export interface CollectionPath {
+  readonly source: string;
+  query(document: unknown): unknown[];
+}
+
+/** An entry of a keyed collection (`trailStatus`, `keys`…) as one snapshot records it. */
+export interface CollectionEntry {
+  readonly value: unknown;
+  /** The snapshot file it came from. */
+  readonly snapshot: string;
+}
+
+/** A failed API call a snapshot recorded, with the file that recorded it. */
+export interface RecordedFailure extends ApiError {
+  readonly snapshot: string;
+}
 
 /**
  * Several snapshots checked together (one per account of an organisation). Keys are looked up across all of them,
@@ -16,6 +34,9 @@ export class SnapshotSet {
   private readonly organisations = new Map<string, OrganisationFact>();
   /** What each account's own snapshots said of its organisation, and where first. */
   private readonly ownRecords = new Map<string, { said: string; path: string }>();
+  /** Keyed collections merged across snapshots, by the path that selects them in each. */
+  private readonly collections = new Map<string, ReadonlyMap<string, CollectionEntry>>();
+  private failuresByResource: Map<string, RecordedFailure[]> | undefined;
 
   constructor(snapshots: readonly LoadedSnapshot[]) {
     this.snapshots = snapshots;
@@ -55,6 +76,48 @@ export class SnapshotSet {
     if (contested !== undefined) return { contested: [...contested].sort() };
     const arn = this.aliases.get(aliasArn);
     return arn === undefined ? undefined : this.keys.get(arn);
+  }
+
+  /**
+   * A keyed collection (an object such as `trailStatus`, selected in every snapshot by `path`) merged across the
+   * snapshots: for each entry name, the first snapshot's entry that is not null, else the first one.
+   */
+  collection(path: CollectionPath): ReadonlyMap<string, CollectionEntry> {
+    let merged = this.collections.get(path.source);
+    if (merged === undefined) {
+      const entries = new Map<string, CollectionEntry>();
+      for (const snapshot of this.snapshots) {
+        for (const found of path.query(snapshot.document)) {
+          if (found === null || typeof found !== 'object' || Array.isArray(found)) continue;
+          for (const [name, value] of Object.entries(found)) {
+            const existing = entries.get(name);
+            if (existing === undefined || (existing.value === null && value !== null))
+              entries.set(name, { value, snapshot: snapshot.path });
+          }
+        }
+      }
+      merged = entries;
+      this.collections.set(path.source, merged);
+    }
+    return merged;
+  }
+
+  /** The failed calls the snapshots recorded about a resource (by ARN), optionally only those of some operations. */
+  failures(resource: string, operations?: readonly string[]): readonly RecordedFailure[] {
+    if (this.failuresByResource === undefined) {
+      const byResource = new Map<string, RecordedFailure[]>();
+      for (const snapshot of this.snapshots) {
+        for (const error of snapshot.document.errors ?? []) {
+          if (error.resource === undefined) continue;
+          const list = byResource.get(error.resource) ?? [];
+          list.push({ ...error, snapshot: snapshot.path });
+          byResource.set(error.resource, list);
+        }
+      }
+      this.failuresByResource = byResource;
+    }
+    const all = this.failuresByResource.get(resource) ?? [];
+    return operations === undefined ? all : all.filter((f) => operations.includes(f.operation));
   }
 
   /**

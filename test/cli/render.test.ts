@@ -49,7 +49,7 @@ describe('trailguard render', () => {
   it('check takes the same --template', async () => {
     const template = write('count.hbs', '{{summary.total}} findings, {{report.missing}} missing call(s)');
     const run = await cli(['check', NON_COMPLIANT, '--template', template, '--quiet']);
-    expect(run.stdout).toBe('41 findings, 2 missing call(s)\n'); // 40 of the rules, 1 of the Region not listed
+    expect(run.stdout).toBe('41 findings, 3 missing call(s)\n'); // 40 of the rules, 1 of the Region not listed; the calls: a key policy, the Region, a trail status
     expect(run.code).toBe(1);
   });
 

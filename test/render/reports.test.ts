@@ -44,7 +44,7 @@ describe('the HTML report', () => {
 
   it('makes the incomplete coverage stand out, and says when coverage is complete', async () => {
     expect(await render('html', NON_COMPLIANT)).toContain(
-      '<div class="warning" id="incomplete"><strong>Coverage is incomplete:</strong> 2 API call(s) failed',
+      '<div class="warning" id="incomplete"><strong>Coverage is incomplete:</strong> 3 API call(s) failed',
     );
     expect(await render('html', COMPLIANT)).toContain('Coverage is complete');
   });
