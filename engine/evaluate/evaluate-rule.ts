@@ -93,10 +93,10 @@ export function selectResources(rule: CompiledRule, set: SnapshotSet): Resource[
   const byId = new Map<string, Resource[]>();
   const spec = rule.resources;
   for (const snapshot of set.snapshots) {
-    const found = spec.path.query(snapshot.document);
+    const found = spec.id === 'name' ? spec.path.named(snapshot.document) : spec.path.query(snapshot.document).map((value) => ({ value }));
     for (let i = 0; i < found.length; i++) {
-      const value = found[i];
-      const idValue = spec.id.query(value)[0];
+      const { value, name: listedAs } = found[i] as { value: unknown; name?: string | number | undefined };
+      const idValue = spec.id === 'name' ? (typeof listedAs === 'string' ? listedAs : undefined) : spec.id.query(value)[0];
       const id = typeof idValue === 'string' && idValue !== '' ? idValue : `${snapshot.path}#${spec.path.source}[${i}]`;
       const arn = parseArn(id);
       const text = (path: typeof spec.name) => {
@@ -203,7 +203,12 @@ function evaluateResource(rule: CompiledRule, resource: Resource, run: RunContex
   const ids: Record<string, string> = {};
   const at: Evaluation = { rule, resource, state, ids };
   if (resource.conflict !== undefined) {
-    const conflict: AssertionEvidence = { path: rule.resources.id.source, op: 'identity', status: 'unknown', reason: resource.conflict };
+    const conflict: AssertionEvidence = {
+      path: rule.resources.id === 'name' ? '~' : rule.resources.id.source,
+      op: 'identity',
+      status: 'unknown',
+      reason: resource.conflict,
+    };
     return finding(at, { status: 'unknown', deciding: conflict, evidence: { assertions: [conflict] } });
   }
   try {

@@ -1,7 +1,8 @@
 import { parseArn } from '../core/arn.js';
+import { describeFailure } from '../snapshot/resolve-key.js';
 import type { Template } from '../template/template.js';
 import type { BindingOutcome, CompiledBinding, EvaluationState, Target } from './compiled-rule.js';
-import { entryLookup, failed, LOOKUP_NAMES, LOOKUPS, type LookupDefinition } from './lookups.js';
+import { entryLookup, LOOKUP_NAMES, LOOKUPS, type LookupDefinition } from './lookups.js';
 import { readTarget } from './read-target.js';
 import { isObject, type RuleCompiler } from './rule-compiler.js';
 
@@ -211,7 +212,7 @@ function missingReason(field: string, id: string, value: unknown, lookup: Lookup
     (call === undefined || own.operation === call || own.operation === lookup.calls[''])
       ? { operation: own.operation, code: own.code ?? 'error', message: own.message ?? '' }
       : state.set.failures(id, call === undefined ? undefined : [call])[0];
-  if (failure !== undefined) return `the ${missing} of ${id} was not collected (${failed(failure)})`;
+  if (failure !== undefined) return `the ${missing} of ${id} was not collected (${describeFailure(failure)})`;
   return `the ${missing} of ${id} is not in the snapshot${call === undefined ? '' : ` (${call} would have read it)`}`;
 }
 

@@ -79,7 +79,7 @@ function compileResources(compiler: RuleCompiler, raw: unknown): CompiledRule['r
   if (!isObject(raw) || typeof raw.path !== 'string' || typeof raw.id !== 'string' || typeof raw.type !== 'string') return undefined;
   const optional = (key: string) => (typeof raw[key] === 'string' ? compiler.field(raw[key] as string, `/resources/${key}`) : undefined);
   const path = compiler.path(raw.path, '/resources/path');
-  const id = compiler.field(raw.id, '/resources/id');
+  const id = raw.id === '~' ? 'name' : compiler.field(raw.id, '/resources/id');
   if (path === undefined || id === undefined) return undefined;
   return { path, id, type: raw.type, name: optional('name'), account: optional('account'), region: optional('region') };
 }

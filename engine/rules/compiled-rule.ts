@@ -37,6 +37,8 @@ export function newRunCache(): RunCache {
 /** Where an assertion's path starts: the resource (`$…`) or a binding (`key.policy`). */
 export interface Target {
   readonly text: string;
+  /** `~`: the resource's id, whatever its path. */
+  readonly id?: true;
   readonly root: string | undefined;
   readonly path: CompiledPath;
 }
@@ -101,7 +103,8 @@ export interface CompiledRule {
   readonly idAt: { readonly line: number; readonly column: number };
   readonly resources: {
     readonly path: CompiledPath;
-    readonly id: CompiledPath;
+    /** The path of the id in the resource, or `name`: the name the resource is listed under (`id: "~"`). */
+    readonly id: CompiledPath | 'name';
     readonly type: string;
     readonly name: CompiledPath | undefined;
     readonly account: CompiledPath | undefined;

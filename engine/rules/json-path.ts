@@ -6,6 +6,8 @@ export interface CompiledPath {
   /** A chain of names and indexes (`$.a.b[0]`): at most one value, found without a search. */
   readonly direct: boolean;
   query(json: unknown): unknown[];
+  /** Each value selected with the name it is listed under in its parent (a property name or an array index). */
+  named(json: unknown): { readonly value: unknown; readonly name: string | number | undefined }[];
 }
 
 export class JsonPathSyntaxError extends Error {
@@ -31,7 +33,13 @@ export function compilePath(source: string): CompiledPath {
   const steps = parse(source);
   if (steps.every((s) => s.kind === 'name')) {
     const names = steps.map((s) => (s as { name: string }).name);
-    return { source, direct: true, query: (json) => direct(json, names) };
+    const last = names[names.length - 1];
+    return {
+      source,
+      direct: true,
+      query: (json) => direct(json, names),
+      named: (json) => direct(json, names).map((value) => ({ value, name: last })),
+    };
   }
   return {
     source,
@@ -39,6 +47,14 @@ export function compilePath(source: string): CompiledPath {
     query(json) {
       if (json === null || typeof json !== 'object') return [];
       return JSONPath({ path: source, json, eval: false, wrap: true, resultType: 'value' }) as unknown[];
+    },
+    named(json) {
+      if (json === null || typeof json !== 'object') return [];
+      const found = JSONPath({ path: source, json, eval: false, wrap: true, resultType: 'all' }) as {
+        value: unknown;
+        parentProperty: string | number | null;
+      }[];
+      return found.map((f) => ({ value: f.value, name: f.parentProperty ?? undefined }));
     },
   };
 }

@@ -10,6 +10,7 @@ export type TargetRead =
 
 /** The values a target selects, or why they cannot be known (its binding did not resolve). */
 export function readTarget(state: EvaluationState, target: Target): TargetRead {
+  if (target.id === true) return { ok: true, values: [state.resource.id] };
   if (target.root === undefined) return { ok: true, values: target.path.query(state.scope.resource) };
   const unresolved = state.unresolved.get(target.root);
   if (unresolved !== undefined) return { ok: false, reason: unresolved };

@@ -4,6 +4,8 @@ import { compileTemplate, type Template, TemplateSyntaxError } from '../template
 import type { Target } from './compiled-rule.js';
 import { type CompiledPath, compilePath, JsonPathSyntaxError } from './json-path.js';
 
+const RESOURCE_PATH = compilePath('$');
+
 const BINDING_NAME = /^([A-Za-z_][A-Za-z0-9_]*)(.*)$/s;
 
 /** Names every template and path may read, besides the rule's own bindings. */
@@ -39,9 +41,10 @@ export class RuleCompiler {
     return this.path(text.startsWith('$') ? text : `$[${JSON.stringify(text).replaceAll('"', "'")}]`, pointer);
   }
 
-  /** `$…` (the resource) or `name…` (a binding or built-in root) followed by a JSONPath. */
+  /** `$…` (the resource), `name…` (a binding or built-in root) followed by a JSONPath, or `~` (the resource's id). */
   target(text: string, pointer: string, known: ReadonlySet<string>): Target | undefined {
     if (this.templateInPath(text, pointer)) return undefined;
+    if (text === '~') return { text, root: undefined, id: true, path: RESOURCE_PATH };
     if (text.startsWith('$')) {
       const path = this.path(text, pointer);
       return path && { text, root: undefined, path };

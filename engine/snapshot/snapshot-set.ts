@@ -1,5 +1,6 @@
 import { parseArn } from '../core/arn.js';
 import type { OrganisationFact } from '../iam/context-catalogue.js';
+import { resolveKey } from './resolve-key.js';
 import type { ApiError, KeyEntry, KeyView, LoadedSnapshot } from './types.js';
 
 /** What selects a keyed collection in each snapshot document (a compiled JSONPath). */
@@ -37,13 +38,14 @@ export class SnapshotSet {
   /** Keyed collections merged across snapshots, by the path that selects them in each. */
   private readonly collections = new Map<string, ReadonlyMap<string, CollectionEntry>>();
   private failuresByResource: Map<string, RecordedFailure[]> | undefined;
+  private trailsByKey: Map<string, string[]> | undefined;
 
   constructor(snapshots: readonly LoadedSnapshot[]) {
     this.snapshots = snapshots;
     for (const snapshot of snapshots) {
       for (const [arn, entry] of Object.entries(snapshot.document.keys)) {
         const existing = this.keys.get(arn);
-        if (existing === undefined || rank(entry) > rank(existing)) this.keys.set(arn, keyView(arn, entry, snapshot.path));
+        if (existing === undefined || rank(entry) > rank(existing)) this.keys.set(arn, this.withUsers(keyView(arn, entry, snapshot.path)));
       }
     }
     for (const snapshot of snapshots) this.recordOrganisation(snapshot);
@@ -76,6 +78,38 @@ export class SnapshotSet {
     if (contested !== undefined) return { contested: [...contested].sort() };
     const arn = this.aliases.get(aliasArn);
     return arn === undefined ? undefined : this.keys.get(arn);
+  }
+
+  /**
+   * The trails (by ARN, each once, in the order the snapshots list them) whose `KmsKeyId` names the key, resolved as
+   * the `kms-key` lookup resolves it for the trail: a key ARN, a key id or an alias.
+   */
+  trailsUsing(keyArn: string): readonly string[] {
+    if (this.trailsByKey === undefined) {
+      const byKey = new Map<string, string[]>();
+      for (const snapshot of this.snapshots) {
+        const partition = snapshot.document.account.partition;
+        for (const trail of snapshot.document.trails) {
+          const arn = typeof trail.TrailARN === 'string' ? trail.TrailARN : undefined;
+          if (arn === undefined || trail.KmsKeyId === undefined) continue;
+          const parts = parseArn(arn);
+          const region = typeof trail.HomeRegion === 'string' ? trail.HomeRegion : (parts?.region ?? '');
+          const found = resolveKey(trail.KmsKeyId, { region, account: parts?.account ?? snapshot.document.account.id, partition }, this);
+          if (!found.found) continue;
+          const users = byKey.get(found.id) ?? [];
+          if (!users.includes(arn)) users.push(arn);
+          byKey.set(found.id, users);
+        }
+      }
+      this.trailsByKey = byKey;
+    }
+    return this.trailsByKey.get(keyArn) ?? [];
+  }
+
+  /** The view with `usedBy`, worked out when first read and not part of the view's JSON (results stay as they were). */
+  private withUsers(view: Omit<KeyView, 'usedBy'>): KeyView {
+    Object.defineProperty(view, 'usedBy', { get: () => this.trailsUsing(view.arn), enumerable: false });
+    return view as KeyView;
   }
 
   /**
@@ -157,7 +191,7 @@ function rank(entry: Pick<KeyEntry, 'policy' | 'metadata'>): number {
   return (entry.policy === null || entry.policy === undefined ? 0 : 2) + (entry.metadata === null ? 0 : 1);
 }
 
-function keyView(arn: string, entry: KeyEntry, snapshot: string): KeyView {
+function keyView(arn: string, entry: KeyEntry, snapshot: string): Omit<KeyView, 'usedBy'> {
   const parts = parseArn(arn);
   return {
     arn,

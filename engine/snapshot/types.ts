@@ -66,4 +66,6 @@ export interface KeyView {
   readonly tags: Readonly<Record<string, string>> | null;
   /** The snapshot file the entry came from. */
   readonly snapshot: string;
+  /** The trails whose `KmsKeyId` names the key, across the snapshots given (computed; not in the results' documents). */
+  readonly usedBy: readonly string[];
 }

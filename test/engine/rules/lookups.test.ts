@@ -211,3 +211,49 @@ describe('require names the call that would have read the field', () => {
     );
   });
 });
+
+describe('resources that are not trails', () => {
+  const KEYS = `id: r
+title: t
+severity: low
+resources: { path: "$.keys.*", id: "~", type: "AWS::KMS::Key" }
+let:
+  key: { lookup: kms-key, of: "~" }
+when:
+  - { path: key.usedBy, op: length, min: 1 }
+assert:
+  - { path: key.rotationEnabled, op: equals, value: true }
+message: "{{key.usedBy}}"
+`;
+  const OTHER_KEY = KEY_ARN.replace('1234abcd', '9999abcd');
+  const entry = (rotationEnabled: boolean) => ({ metadata: ENABLED_KEY_METADATA, policy: null, error: null, rotationEnabled });
+
+  it('a rule over keys gives one finding per key, its ARN the id, and usedBy names the trails that use it however they name it', async () => {
+    const snap = snapshot({
+      trails: [
+        trail({ KmsKeyId: KEY_ARN }),
+        trail({ Name: 'data-events', TrailARN: OTHER_TRAIL, KmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }),
+      ],
+      keys: { [KEY_ARN]: entry(false), [OTHER_KEY]: entry(true) },
+    } as never);
+    const findings = await run(KEYS, [snap]);
+    expect(findings.map((f) => [f.resource.id, f.resource.account, f.resource.region, f.status])).toEqual([
+      [KEY_ARN, '111122223333', 'us-east-1', 'fail'],
+      [OTHER_KEY, '111122223333', 'us-east-1', 'skip'],
+    ]);
+    expect(findings[0]?.message).toBe(JSON.stringify([TRAIL_ARN, OTHER_TRAIL]));
+  });
+
+  it("usedBy is worked out for the view, not written into the results' documents", async () => {
+    const set = new SnapshotSet([snapshot({ trails: [trail()], keys: { [KEY_ARN]: entry(true) } } as never)]);
+    const view = set.key(KEY_ARN);
+    expect(view?.usedBy).toEqual([TRAIL_ARN]);
+    expect(Object.keys(view ?? {})).not.toContain('usedBy');
+  });
+
+  it('~ reads the resource id in any path position a binding or assertion takes', async () => {
+    const rule = `id: r\ntitle: t\nseverity: low\nresources: { path: "$.keys.*", id: "~", type: K }\nassert:\n  - { path: "~", op: startsWith, value: "arn:aws:kms:" }\n`;
+    const findings = await run(rule, [snapshot({ keys: { [KEY_ARN]: entry(true) } } as never)]);
+    expect(findings.map((f) => [f.resource.id, f.status, f.evidence.assertions?.[0]?.observed])).toEqual([[KEY_ARN, 'pass', KEY_ARN]]);
+  });
+});
