@@ -1,16 +1,12 @@
 import { checkPolicy, type PolicyCheck, type PrincipalSource } from '../iam/check-policy.js';
 import { parsePolicy } from '../iam/parse-policy.js';
-import { asKeyFacts, callerKind, standardFor, uncatalogued } from '../iam/request-context.js';
-import type { Probe, RequestSpec } from '../iam/request-spec.js';
-import type { ContextValue, Policy, RequestPrincipal, UnknownKey } from '../iam/types.js';
+import type { Probe } from '../iam/request-spec.js';
 import type { Scope } from '../template/template.js';
 import { show } from './helpers.js';
+import { compileRequest, REQUEST_PROPERTIES } from './iam-request.js';
 import { type CompileContext, OperatorOptionsError, type ValueOperator } from './types.js';
 
 const TEMPLATE = { type: 'string' };
-const CONTEXT_VALUE = {
-  anyOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'number' }, { type: 'array', items: { type: 'string' } }],
-};
 
 export { OperatorOptionsError } from './types.js';
 
@@ -36,12 +32,7 @@ export const iamPolicy: ValueOperator = {
             additionalProperties: false,
             properties: { service: TEMPLATE, aws: TEMPLATE, namedByPolicy: { type: 'boolean' }, account: TEMPLATE, partition: TEMPLATE },
           },
-          action: TEMPLATE,
-          resource: TEMPLATE,
-          key: TEMPLATE,
-          viaService: TEMPLATE,
-          context: { type: 'object', additionalProperties: CONTEXT_VALUE },
-          encryptionContext: { type: 'object', additionalProperties: TEMPLATE },
+          ...REQUEST_PROPERTIES,
         },
       },
       confined: {
@@ -81,45 +72,9 @@ export const iamPolicy: ValueOperator = {
       throw new OperatorOptionsError('request.principal.namedByPolicy only applies with expect: allowed');
     }
     const principal = compilePrincipal(request.principal as Record<string, unknown>, context);
-    const action = context.template(String(request.action));
-    const resource = context.template(String(request.resource));
-    const key = request.key === undefined ? undefined : context.value(request.key);
-    const viaService = request.viaService === undefined ? undefined : context.template(String(request.viaService));
-    const requestContext = Object.entries((request.context ?? {}) as Record<string, unknown>).map(
-      ([k, v]) => [k, context.value(v)] as const,
-    );
-    const encryptionContext = Object.entries((request.encryptionContext ?? {}) as Record<string, string>).map(
-      ([k, v]) => [k, context.template(v)] as const,
-    );
+    const compiled = compileRequest(request, context);
+    const action = compiled.action;
     const probes = (confined?.probes ?? []).map((p) => compileProbe(p, context));
-    // The keys the rule gives are known; a global key the policy reads that neither they nor the catalogue cover is
-    // unknown (computed once per policy document).
-    const givenKeys = new Set(requestContext.map(([key]) => key.toLowerCase()));
-    const known = (k: string) => givenKeys.has(k) || k.startsWith('kms:encryptioncontext');
-    const perPolicy = new WeakMap<Policy, readonly UnknownKey[]>();
-    const uncataloguedIn = (policy: Policy) => {
-      let found = perPolicy.get(policy);
-      if (found === undefined) {
-        found = uncatalogued(policy, known);
-        perPolicy.set(policy, found);
-      }
-      return found;
-    };
-    // One list of unknown keys per policy and standard context, so checks alike can be told alike by it (CheckMemo).
-    const combined = new WeakMap<Policy, WeakMap<readonly UnknownKey[], readonly UnknownKey[]>>();
-    const unknownOf = (policy: Policy, standard: readonly UnknownKey[], extra: readonly UnknownKey[]) => {
-      let byStandard = combined.get(policy);
-      if (byStandard === undefined) {
-        byStandard = new WeakMap();
-        combined.set(policy, byStandard);
-      }
-      let list = byStandard.get(standard);
-      if (list === undefined) {
-        list = [...standard, ...extra];
-        byStandard.set(standard, list);
-      }
-      return list;
-    };
     const scopeKind = confined?.scope === 'granting-statement' ? 'granting-statement' : 'policy';
     return (value, scope, run) => {
       if (value === null || value === undefined)
@@ -132,49 +87,9 @@ export const iamPolicy: ValueOperator = {
         return { status: 'unknown', reason: `cannot probe another account: ${show(badProbe.otherAccount)} is not an account id` };
       }
       const policy = parsePolicy(value);
-      const via = viaService?.render(scope) || undefined;
-      const keyFacts = key === undefined ? undefined : asKeyFacts(key(scope));
-      const snapshot = scope.snapshot as { collectedAt?: unknown } | undefined;
-      const organisation = run.organisation;
       const trace = run.trace;
       // Where each value came from is only shown by `trailguard explain`: only then is it worked out.
-      const tracing = trace !== undefined;
-      const build = (caller: RequestPrincipal): RequestSpec => {
-        // The templates of a request may read the caller it is built for ({{principal…}}): a scope of its own.
-        const own = { ...scope, principal: caller };
-        // Keys come from the rule file: fromEntries keeps a "__proto__" key as data.
-        const given: Record<string, ContextValue> = Object.fromEntries(
-          requestContext.map(([key, render]) => [key, contextValue(render(own))]),
-        );
-        const pairs: Record<string, string> = Object.fromEntries(encryptionContext.map(([key, template]) => [key, template.render(own)]));
-        const actionName = action.render(own);
-        const sourceAccount = Object.entries(given).find(([k]) => k.toLowerCase() === 'aws:sourceaccount')?.[1];
-        const standard = standardFor(
-          {
-            caller: callerKind(caller, via),
-            principal: caller,
-            action: actionName,
-            collectedAt: typeof snapshot?.collectedAt === 'string' ? snapshot.collectedAt : undefined,
-            key: keyFacts,
-            viaService: via,
-            sourceAccount: typeof sourceAccount === 'string' ? sourceAccount : undefined,
-            organisation,
-          },
-          givenKeys,
-          tracing,
-        );
-        const extra = uncataloguedIn(policy);
-        return {
-          principal: caller,
-          action: actionName,
-          resource: resource.render(own),
-          context: given,
-          standard: standard.values,
-          encryptionContext: pairs,
-          unknown: extra.length === 0 ? standard.unknown : unknownOf(policy, standard.unknown, extra),
-          ...(tracing ? { origins: standard.origins } : {}),
-        };
-      };
+      const build = compiled.forResource(scope, policy, run.organisation, trace !== undefined);
       const result = checkPolicy(
         policy,
         {
@@ -232,9 +147,4 @@ function compileProbe(spec: Record<string, unknown>, context: CompileContext): (
   }
   const account = context.template(String(spec.otherAccount));
   return (scope) => ({ name, ...described(scope), otherAccount: account.render(scope) });
-}
-
-function contextValue(value: unknown): ContextValue {
-  if (Array.isArray(value)) return value.map((v) => String(v));
-  return value === undefined || value === null ? '' : String(value);
 }
