@@ -69,6 +69,40 @@ export interface PolicyEvidence {
   readonly omitted?: Readonly<Record<string, number>>;
 }
 
+/** One principal a policy grants a request to, as the `iam-grantees` policy query finds it. */
+export interface Grantee {
+  /** In words: `account 333344445555`, a role ARN, `service cloudtrail.amazonaws.com`, `any principal of account …`. */
+  readonly who: string;
+  /** `account`: an account principal, standing for the account itself (its IAM policies decide who in it). */
+  readonly kind: 'account' | 'principal' | 'service' | 'anyone';
+  readonly account?: string;
+  readonly arn?: string;
+  readonly service?: string;
+  /** `granted` for some request the rule leaves open; `unknown`: it depends on values no snapshot records. */
+  readonly status: 'granted' | 'unknown';
+  /** The statements that grant it. */
+  readonly allowedBy: readonly StatementRef[];
+  /** The granting statements' conditions on keys the request leaves open: what still constrains the grant. */
+  readonly conditions?: readonly string[];
+  /** For an unknown grantee: the keys nobody recorded that decide it, and why it is unknown. */
+  readonly dependsOn?: readonly string[];
+  readonly reason?: string;
+}
+
+/** The evidence of a policy query (`iam-grantees`): the action asked about and everyone the policy grants it to. */
+export interface PolicyQueryEvidence {
+  readonly action: string;
+  readonly grantees: readonly Grantee[];
+  /** The grantees the assertion does not accept (their `who`). */
+  readonly violations?: readonly string[];
+  readonly policyProblems?: readonly string[];
+}
+
+/** Whether operator evidence is `iam-policy`'s (a decision on one request) rather than a policy query's. */
+export function isPolicyEvidence(details: PolicyEvidence | PolicyQueryEvidence): details is PolicyEvidence {
+  return 'decision' in details;
+}
+
 /**
  * `Statement[1] (Sid "Allow CloudTrail to encrypt logs")`: the JSON index and the Sid, as an auditor finds it in the
  * policy. The one way a statement is named, in messages, reports and `explain`.

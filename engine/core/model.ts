@@ -1,4 +1,4 @@
-import type { PolicyEvidence } from './evidence.js';
+import type { PolicyEvidence, PolicyQueryEvidence } from './evidence.js';
 
 /** The statuses a finding can have. */
 export type Status = 'pass' | 'fail' | 'unknown' | 'skip' | 'waived' | 'error';
@@ -32,8 +32,11 @@ export interface AssertionEvidence {
   readonly reason: string;
   /** The value observed, when it is small enough to quote. */
   readonly observed?: unknown;
-  /** The IAM policy operator's evidence: the statements that granted or blocked the request, and why. */
-  readonly details?: PolicyEvidence;
+  /**
+   * The IAM policy operators' evidence: for `iam-policy`, the statements that granted or blocked the request, and
+   * why; for `iam-grantees`, everyone the policy grants the request to.
+   */
+  readonly details?: PolicyEvidence | PolicyQueryEvidence;
   /** The looked-up document the path was read from (a key ARN): its content is in the results' `documents`. */
   readonly document?: string;
 }

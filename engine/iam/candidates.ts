@@ -44,7 +44,10 @@ export function candidatesFor(policy: Policy, source: PrincipalSource): Candidat
  * A `*` principal stands for a caller the statement's own conditions describe (`aws:PrincipalArn`,
  * `kms:CallerAccount`, `aws:PrincipalAccount`), in the default account (the key's) when they say nothing.
  */
-function principalDescribedBy(statement: Statement, source: { defaultAccount: string; partition: string }): Omit<Candidate, 'statement'> {
+export function principalDescribedBy(
+  statement: Statement,
+  source: { defaultAccount: string; partition: string },
+): Omit<Candidate, 'statement'> {
   const literal = (keys: readonly string[], operators: RegExp) =>
     statement.conditions.find((c) => keys.includes(c.keyLower) && c.base !== undefined && operators.test(c.base) && c.set === 'none')
       ?.values[0];

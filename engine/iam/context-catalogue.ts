@@ -155,6 +155,12 @@ export function standardContext(facts: RequestFacts, withOrigins = true): Standa
   return { values, origins, unknown };
 }
 
+/** Whether AWS leaves the key out of every request of this kind of caller, as the catalogue says. */
+export function absentFor(keyLower: string, caller: CallerKind): boolean {
+  const found = preparedEntries().find((e) => (e.prefix ? keyLower.startsWith(e.keyLower) : keyLower === e.keyLower));
+  return found !== undefined && found.entry.callers[caller] === 'absent';
+}
+
 /** Whether the catalogue lists the key (exactly, or under a prefix such as `aws:ResourceTag/`). */
 export function isCatalogued(keyLower: string): boolean {
   return catalogue().keys.some((entry) => {

@@ -98,7 +98,7 @@ function variableKeys(clause: ConditionClause): string[] {
   return out;
 }
 
-function optionsFor(clauses: readonly ConditionClause[], mayBeAbsent: boolean): (ContextValue | undefined)[] {
+export function optionsFor(clauses: readonly ConditionClause[], mayBeAbsent: boolean): (ContextValue | undefined)[] {
   const values = new Set<string>();
   let other = OTHER_VALUE;
   for (const clause of clauses) {

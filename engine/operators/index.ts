@@ -3,6 +3,7 @@ import { equals, notEquals } from './equals.js';
 import { absent, exists } from './exists.js';
 import { endsWith, glob, startsWith } from './glob.js';
 import { iamActionMatches } from './iam-action-matches.js';
+import { iamGrantees } from './iam-grantees.js';
 import { iamPolicy } from './iam-policy.js';
 import { isIn, notIn } from './in.js';
 import { length, type } from './length.js';
@@ -29,6 +30,7 @@ export const OPERATORS: ReadonlyMap<string, OperatorDefinition> = new Map(
     type,
     iamActionMatches,
     iamPolicy,
+    iamGrantees,
   ].map((op) => [op.name, op]),
 );
 

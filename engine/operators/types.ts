@@ -1,4 +1,4 @@
-import type { PolicyEvidence } from '../core/evidence.js';
+import type { PolicyEvidence, PolicyQueryEvidence } from '../core/evidence.js';
 import type { CheckMemo, RequestTrace } from '../iam/check-policy.js';
 import type { OrganisationFact } from '../iam/context-catalogue.js';
 import type { Scope, Template } from '../template/template.js';
@@ -10,7 +10,7 @@ export interface OperatorResult {
   readonly status: OperatorStatus;
   /** A predicate phrase (`is "Disabled", not "Enabled"`) or, for policy operators, a whole clause. */
   readonly reason: string;
-  readonly details?: PolicyEvidence;
+  readonly details?: PolicyEvidence | PolicyQueryEvidence;
 }
 
 /** Given to `compile`: turns option strings with `{{…}}` into templates (and records what they read). */

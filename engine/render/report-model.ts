@@ -1,3 +1,4 @@
+import { isPolicyEvidence } from '../core/evidence.js';
 import { groupBy } from '../core/group-by.js';
 import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../core/model.js';
 import type { ResultsDocument } from '../results/results.js';
@@ -226,7 +227,7 @@ function waiverView(w: WaiverEvidence, resource: string): WaiverView {
 
 function evidenceView(e: AssertionEvidence, message: string, documents: DocumentIndex, full: boolean): EvidenceView {
   const links = statementLinks(e.details, documents.position(e.document));
-  const details = e.details;
+  const details = e.details !== undefined && isPolicyEvidence(e.details) ? e.details : undefined;
   return {
     path: e.path,
     op: e.op,

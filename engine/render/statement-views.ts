@@ -1,4 +1,4 @@
-import { type PolicyEvidence, type StatementRef, statementLabel } from '../core/evidence.js';
+import { isPolicyEvidence, type PolicyEvidence, type PolicyQueryEvidence, type StatementRef, statementLabel } from '../core/evidence.js';
 
 /** A statement an evidence item names, shown as the policy holds it. */
 export interface StatementView {
@@ -41,14 +41,16 @@ function statementsOf(policy: unknown): unknown[] {
  * The statements an `iam-policy` evidence names (granting, blocking, the closest candidate, those that also allow a
  * probe), each once with every role it plays. Nothing for other operators.
  */
-export function statementLinks(d: PolicyEvidence | undefined, position: number | undefined): StatementLink[] {
+export function statementLinks(d: PolicyEvidence | PolicyQueryEvidence | undefined, position: number | undefined): StatementLink[] {
   if (d === undefined || position === undefined) return [];
-  const named: [string, StatementRef][] = [
-    ...(d.allowedBy ?? []).map((r): [string, StatementRef] => ['allows the request', r]),
-    ...(d.deniedBy ?? []).map((r): [string, StatementRef] => ['denies the request', r]),
-    ...(d.closest === undefined ? [] : [['closest to allowing it', d.closest.statement] as [string, StatementRef]]),
-    ...(d.probes ?? []).flatMap((p) => (p.allowedBy ?? []).map((r): [string, StatementRef] => [`also allows probe ${p.name}`, r])),
-  ];
+  const named: [string, StatementRef][] = !isPolicyEvidence(d)
+    ? d.grantees.flatMap((g) => g.allowedBy.map((r): [string, StatementRef] => [`grants it to ${g.who}`, r]))
+    : [
+        ...(d.allowedBy ?? []).map((r): [string, StatementRef] => ['allows the request', r]),
+        ...(d.deniedBy ?? []).map((r): [string, StatementRef] => ['denies the request', r]),
+        ...(d.closest === undefined ? [] : [['closest to allowing it', d.closest.statement] as [string, StatementRef]]),
+        ...(d.probes ?? []).flatMap((p) => (p.allowedBy ?? []).map((r): [string, StatementRef] => [`also allows probe ${p.name}`, r])),
+      ];
   const byIndex = new Map<number, StatementLink>();
   for (const [role, ref] of named) {
     const existing = byIndex.get(ref.index);

@@ -34,7 +34,8 @@ export class ReferenceTable {
  * is written in it; all other evidence goes to the shared list. Placement only: a reader resolves both alike.
  */
 export function isShared(evidence: Evidence): boolean {
-  const names = (list: Evidence['assertions']) => (list ?? []).some((a) => a.details?.request !== undefined);
+  const names = (list: Evidence['assertions']) =>
+    (list ?? []).some((a) => a.details !== undefined && 'request' in a.details && a.details.request !== undefined);
   return !names(evidence.assertions) && !names(evidence.when);
 }
 

@@ -125,7 +125,7 @@ export function resolveParams(
 
 /**
  * The rule with every `{{params.name}}` replaced: a string that is only the reference becomes the value itself (a
- * list stays a list); a reference inside text becomes the value's text. The `params` declarations are left as written.
+ * list stays a list, and is spread into the list it is an item of); a reference inside text becomes the value's text. The `params` declarations are left as written.
  */
 export function substituteParams(
   compiler: RuleCompiler,
@@ -134,7 +134,12 @@ export function substituteParams(
 ): Record<string, unknown> {
   const walk = (value: unknown, pointer: string): unknown => {
     if (typeof value === 'string') return substituteString(compiler, value, pointer, values);
-    if (Array.isArray(value)) return value.map((item, i) => walk(item, `${pointer}/${i}`));
+    // A list parameter named alone as an item of a list is spread into it: values: [us-east-1, "{{params.more}}"].
+    if (Array.isArray(value))
+      return value.flatMap((item, i) => {
+        const substituted = walk(item, `${pointer}/${i}`);
+        return typeof item === 'string' && WHOLE.test(item) && Array.isArray(substituted) ? substituted : [substituted];
+      });
     // fromEntries defines own properties: a "__proto__" key stays data and never becomes a prototype.
     if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, `${pointer}/${k}`)]));
     return value;

@@ -192,7 +192,7 @@ describe('trailguard check on bad rules: every problem of every file, compiler-s
       `${dir}/schema-rule.yaml:13:5 assert[1] is missing the required property value (operator equals) [operator-options]`,
       `${dir}/schema-rule.yaml:17:14 invalid regular expression: error parsing regexp: missing closing ): \`(unclosed\` [regex]`,
       `${dir}/unknown-op.yaml:7:18 unknown lookup "s3-bucket": valid lookups are kms-key, entry [unknown-lookup]`,
-      `${dir}/unknown-op.yaml:10:9 unknown operator "existz": valid operators are exists, absent, equals, notEquals, in, notIn, contains, containsAny, containsAll, regex, glob, startsWith, endsWith, length, type, iam-action-matches, iam-policy [unknown-operator]`,
+      `${dir}/unknown-op.yaml:10:9 unknown operator "existz": valid operators are exists, absent, equals, notEquals, in, notIn, contains, containsAny, containsAll, regex, glob, startsWith, endsWith, length, type, iam-action-matches, iam-policy, iam-grantees [unknown-operator]`,
       `${dir}/unknown-op.yaml:11:11 invalid JSONPath "$.trails[?(@.KmsKeyId)]": script and filter expressions ([?(…)], [(…)]) are not allowed in rules: select with a plain path and test values with an operator (at character 9) [json-path]`,
       `${dir}/unknown-op.yaml:13:11 invalid JSONPath "$.a[": unclosed [ in JSONPath (at character 4) [json-path]`,
       `${dir}/unknown-op.yaml:15:11 path "nokey.policy" reads "nokey", which is not defined: define it under let, or use one of resource, snapshot, key, bad [unknown-binding]`,
