@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import yargs, { type Argv } from 'yargs';
-import { type Diagnostic, formatDiagnostic, TOOL_VERSION, TrailguardError, terminalSafe } from '../engine/index.js';
+import { closestName, type Diagnostic, formatDiagnostic, TOOL_VERSION, TrailguardError, terminalSafe } from '../engine/index.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
 import { type ExplainArgs, explainBuilder, runExplain } from './explain-command.js';
@@ -83,7 +83,9 @@ async function main(argv: readonly string[]): Promise<number> {
     .wrap(Math.min(110, terminal.columns ?? 110))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new TrailguardError({ code: 'usage', message: `${message.replaceAll('\n', ' ')} (see trailguard --help)` });
+      // The parser's options are, by now, those of the command being run.
+      const options = Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+      throw error ?? new TrailguardError({ code: 'usage', message: `${usageMessage(message, argv, options)} (see trailguard --help)` });
     });
   try {
     await parser.parseAsync();
@@ -91,6 +93,33 @@ async function main(argv: readonly string[]): Promise<number> {
     return report(error, verbose);
   }
   return code;
+}
+
+/**
+ * yargs' message, with a suggestion for a mistyped command or option: `unknown command "chek" (did you mean
+ * check?)`, `unknown option --fromat (did you mean --format?)`.
+ */
+function usageMessage(message: string, argv: readonly string[], known: readonly string[]): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message.trim())?.[1]?.split(', ');
+  if (unknown === undefined) return message.replaceAll('\n', ' ');
+  const commands = COMMANDS.map((c) => c.usage.split(' ')[0] as string);
+  const first = argv.find((a) => !a.startsWith('-'));
+  if (first !== undefined && unknown[0] === first && !commands.includes(first)) {
+    const meant = closestName(first, commands);
+    return `unknown command ${JSON.stringify(first)}${meant === undefined ? '' : ` (did you mean ${meant}?)`}: commands are ${commands.join(', ')}`;
+  }
+  // yargs knows each option as written (fail-on) and camel-cased (failOn): suggest the written form.
+  const options = known.filter((k) => k.length > 1 && !/[A-Z]/.test(k));
+  // yargs names a mistyped --some-option twice, the second time camel-cased (someOption).
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const told = unknown
+    .filter((name) => !/[A-Z]/.test(name) || !unknown.includes(kebab(name)))
+    .map((name) => {
+      const flag = argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? `--${name}` : JSON.stringify(name);
+      const meant = flag.startsWith('--') ? closestName(name, options) : undefined;
+      return `${flag.startsWith('--') ? 'unknown option' : 'unexpected argument'} ${flag}${meant === undefined ? '' : ` (did you mean --${meant}?)`}`;
+    });
+  return told.join('; ');
 }
 
 function report(error: unknown, verbose: boolean): number {

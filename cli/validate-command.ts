@@ -1,5 +1,14 @@
 import type { Argv } from 'yargs';
-import { BUILTIN_PACK_DIR, combineErrors, loadPackTests, loadRulePacksChecked, terminalSafeLines } from '../engine/index.js';
+import {
+  BUILTIN_PACK_DIR,
+  combineErrors,
+  formatDiagnostic,
+  loadPackTests,
+  loadRulePacksChecked,
+  sortDiagnostics,
+  terminalSafeLines,
+  unusedExpectations,
+} from '../engine/index.js';
 import { ALLOW_OUTSIDE_PACK } from './rule-options.js';
 
 export interface ValidateArgs {
@@ -32,6 +41,12 @@ export async function runValidate(args: ValidateArgs): Promise<number> {
     ...tests.flatMap((t) => (t.status === 'rejected' ? [t.reason] : [])),
   ]);
   if (failure !== undefined) throw failure;
+  // Warnings do not fail the run: names declared and never read, expectations no resource can meet.
+  const warnings = packs.flatMap((pack, i) => [
+    ...pack.warnings,
+    ...unusedExpectations(pack, (tests[i] as PromiseFulfilledResult<Parameters<typeof unusedExpectations>[1]>).value),
+  ]);
+  for (const warning of sortDiagnostics(warnings)) process.stderr.write(`${formatDiagnostic(warning)}\n`);
   const lines = packs.map((pack, i) => {
     const count = (tests[i] as PromiseFulfilledResult<unknown[]>).value.length;
     const rules = `${pack.rules.length} rule${pack.rules.length === 1 ? '' : 's'}`;

@@ -4,12 +4,22 @@
  * the engine; the engine imports nothing from the collectors or the CLI. docs/api.md lists every export.
  */
 
-export { combineErrors, type Diagnostic, type ErrorCode, formatDiagnostic, InternalError, TrailguardError } from './core/errors.js';
+export {
+  combineErrors,
+  type Diagnostic,
+  type ErrorCode,
+  formatDiagnostic,
+  InternalError,
+  sortDiagnostics,
+  TrailguardError,
+} from './core/errors.js';
 export type { EvaluatedRequest, PolicyEvidence, ProbeOutcome, StatementRef, UnrecordedKey } from './core/evidence.js';
 export { statementLabel } from './core/evidence.js';
 export type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Severity, Status } from './core/model.js';
 export { atLeast, SEVERITIES, STATUSES } from './core/model.js';
 export { jsonSafe, quote, terminalSafe, terminalSafeLines, xmlSafe } from './core/safe-text.js';
+/** Spelling suggestions for names a user mistyped (commands, options, operators, rule fields). */
+export { closestName, didYouMean } from './core/suggest.js';
 export { evaluateRule, evaluateRules } from './evaluate/evaluate-rule.js';
 export { type ExplainRequest, type Explanation, explain, type StepTrace } from './explain.js';
 export { checkPolicy, type PolicyCheck, type PolicyCheckResult, type RequestTrace } from './iam/check-policy.js';
@@ -42,5 +52,5 @@ export { type CheckRequest, type PreparedCheck, prepareCheck, TOOL_VERSION } fro
 export { inMemorySnapshot, loadSnapshot, loadSnapshots, SNAPSHOT_SCHEMA_VERSION, snapshotFromData } from './snapshot/load-snapshot.js';
 export { SnapshotSet } from './snapshot/snapshot-set.js';
 export type { KeyEntry, KeyView, LoadedSnapshot, SnapshotDocument } from './snapshot/types.js';
-export { loadPackTests, type RuleTest, runRuleTests, type TestRun } from './testing/rule-tests.js';
+export { loadPackTests, type RuleTest, runRuleTests, type TestRun, unusedExpectations } from './testing/rule-tests.js';
 export { loadWaivers, type Waiver, type WaiverOutcome } from './waivers/waivers.js';

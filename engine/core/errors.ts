@@ -31,12 +31,17 @@ export type ErrorCode =
   | 'results-schema'
   | 'usage'
   | 'credentials'
-  | 'output';
+  | 'output'
+  | 'unused-parameter'
+  | 'unused-binding'
+  | 'unused-expectation';
 
 /** One problem, located like a compiler message: `file:line:col message [code]`. */
 export interface Diagnostic {
   readonly code: ErrorCode;
   readonly message: string;
+  /** A warning is worth a look but does not stop anything (`validate` prints it and still exits 0). */
+  readonly severity?: 'warning';
   readonly file?: string;
   readonly line?: number;
   readonly column?: number;
@@ -88,9 +93,10 @@ export function combineErrors(errors: readonly unknown[], extra: readonly Diagno
 /** One line per diagnostic, with nothing in it a terminal would act on (see {@link terminalSafe}). */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.file === undefined ? '' : d.line === undefined ? `${d.file}: ` : `${d.file}:${d.line}:${d.column ?? 1} `;
-  return terminalSafe(`${where}${d.message} [${d.code}]`);
+  return terminalSafe(`${where}${d.severity === 'warning' ? 'warning: ' : ''}${d.message} [${d.code}]`);
 }
 
+/** Diagnostics in the order they are printed: by file, then line and column, then message. */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   return [...list].sort(
     (a, b) =>

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { quote } from '../core/errors.js';
 import { packagePath } from '../core/package-root.js';
+import { closestName } from '../core/suggest.js';
 
 const require = createRequire(import.meta.url);
 
@@ -41,7 +42,7 @@ export function compileSchemaValidator(schema: object, name?: string): SchemaVal
       if (fast(data)) return [];
       thorough ??= makeAjv(true).compile(schema);
       thorough(data);
-      return describeErrors(thorough.errors ?? [], data, base);
+      return describeErrors(thorough.errors ?? [], data, base, schema);
     },
   };
 }
@@ -107,14 +108,30 @@ function withoutShallowBranches(errors: readonly ErrorObject[]): readonly ErrorO
   return dropped.size === 0 ? errors : errors.filter((e) => !dropped.has(e));
 }
 
+/** The properties the schema knows where an `additionalProperties` error was raised (its `schemaPath`). */
+function knownNames(schema: object, schemaPath: string): string[] {
+  const steps = schemaPath.replace(/^#\/?/, '').split('/').slice(0, -1);
+  let at: unknown = schema;
+  for (const step of steps) {
+    if (at === null || typeof at !== 'object') return [];
+    at = (at as Record<string, unknown>)[step.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  const properties = (at as { properties?: unknown } | undefined)?.properties;
+  return properties !== null && typeof properties === 'object' ? Object.keys(properties) : [];
+}
+
 const FORMAT_NAMES: Readonly<Record<string, string>> = {
   date: 'a date (YYYY-MM-DD)',
   'date-time': 'a date and time (RFC 3339, e.g. 2026-11-29T10:00:00Z)',
   uri: 'a URI',
 };
 
-/** Turns ajv errors into sentences that say what was expected and what was found, one per place. */
-export function describeErrors(errors: readonly ErrorObject[], data: unknown, base = ''): SchemaProblem[] {
+/**
+ * Turns ajv errors into sentences that say what was expected and what was found, one per place. With the schema, an
+ * unknown property is told with the one it most likely meant (`patern`: did you mean pattern?), or with the known
+ * ones; a misspelt required property is one problem, not also a missing one.
+ */
+export function describeErrors(errors: readonly ErrorObject[], data: unknown, base = '', schema?: object): SchemaProblem[] {
   // oneOf/anyOf report every branch; keep the branch errors and drop the summary when branches explain it.
   const kept = withoutShallowBranches(errors).filter(
     (e) =>
@@ -131,6 +148,20 @@ export function describeErrors(errors: readonly ErrorObject[], data: unknown, ba
     names.push(String((e.params as { missingProperty?: unknown }).missingProperty));
     missing.set(e.instancePath, names);
   }
+  const hints = new Map<ErrorObject, string>();
+  for (const e of kept) {
+    if (e.keyword !== 'additionalProperties' || schema === undefined) continue;
+    const names = knownNames(schema, e.schemaPath);
+    const bad = String((e.params as { additionalProperty?: unknown }).additionalProperty);
+    const meant = closestName(bad, names);
+    const wanted = missing.get(e.instancePath);
+    if (meant !== undefined && wanted?.includes(meant)) {
+      wanted.splice(wanted.indexOf(meant), 1);
+      if (wanted.length === 0) missing.delete(e.instancePath);
+    }
+    if (meant !== undefined) hints.set(e, ` (did you mean ${meant}?)`);
+    else if (names.length > 0) hints.set(e, `: known properties are ${names.join(', ')}`);
+  }
   const seen = new Set<string>();
   const out: SchemaProblem[] = [];
   for (const error of kept) {
@@ -143,7 +174,8 @@ export function describeErrors(errors: readonly ErrorObject[], data: unknown, ba
       out.push({ pointer: base + error.instancePath, atKey: false, message: `${at} is missing the required ${list}` });
       continue;
     }
-    const problem = describe({ ...error, instancePath: base + error.instancePath }, valueAt(data, error.instancePath));
+    const described = describe({ ...error, instancePath: base + error.instancePath }, valueAt(data, error.instancePath));
+    const problem = { ...described, message: described.message + (hints.get(error) ?? '') };
     const key = `${problem.pointer} ${problem.message}`;
     if (!seen.has(key)) {
       seen.add(key);

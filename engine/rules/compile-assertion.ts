@@ -1,3 +1,4 @@
+import { didYouMean } from '../core/suggest.js';
 import { compileSchemaValidator, type SchemaValidator } from '../input/schema-validation.js';
 import { OPERATORS } from '../operators/index.js';
 import { type CompileContext, type OperatorDefinition, OperatorOptionsError } from '../operators/types.js';
@@ -52,12 +53,14 @@ export function compileAssertion(
     compiler.error(
       'unknown-operator',
       `${pointer}/op`,
-      `unknown operator ${JSON.stringify(raw.op)}: valid operators are ${[...OPERATORS.keys()].join(', ')}`,
+      `unknown operator ${JSON.stringify(raw.op)}${didYouMean(raw.op, OPERATORS.keys())}: valid operators are ${[...OPERATORS.keys()].join(', ')}`,
     );
     return undefined;
   }
   const before = compiler.diagnostics.length;
   for (const problem of validatorFor(op).validate(raw, pointer)) {
+    // The rule schema checks the fields every assertion has (quantifier, count): one problem is told once.
+    if (compiler.reported(problem.pointer, problem.message, problem.atKey)) continue;
     compiler.error('operator-options', problem.pointer, `${problem.message} (operator ${op.name})`, problem.atKey);
   }
   if (op.kind === 'matches' && (raw.quantifier !== undefined || raw.count !== undefined)) {

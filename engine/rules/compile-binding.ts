@@ -1,4 +1,5 @@
 import { parseArn } from '../core/arn.js';
+import { didYouMean } from '../core/suggest.js';
 import { describeFailure } from '../snapshot/resolve-key.js';
 import type { Template } from '../template/template.js';
 import type { BindingOutcome, CompiledBinding, EvaluationState, Target } from './compiled-rule.js';
@@ -154,7 +155,7 @@ function lookupFor(compiler: RuleCompiler, name: string, raw: Record<string, unk
       compiler.error(
         'unknown-lookup',
         `${pointer}/lookup`,
-        `unknown lookup ${JSON.stringify(raw.lookup)}: valid lookups are ${LOOKUP_NAMES.join(', ')}`,
+        `unknown lookup ${JSON.stringify(raw.lookup)}${didYouMean(kind, LOOKUP_NAMES)}: valid lookups are ${LOOKUP_NAMES.join(', ')}`,
       );
     return fixed;
   }

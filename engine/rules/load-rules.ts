@@ -10,6 +10,7 @@ import { compileRule } from './compile-rule.js';
 import type { CompiledRule } from './compiled-rule.js';
 import { mergeOverrides, type ParamOverrides, readOverrides } from './params.js';
 import { isObject } from './rule-compiler.js';
+import { unusedNames } from './unused.js';
 
 /** A set of rules loaded from one folder (or file), with the name and version the results record. */
 export interface RulePack {
@@ -24,6 +25,8 @@ export interface RulePack {
   readonly bounds: PackBounds;
   /** The id of every rule file in the pack, also of those that did not compile. */
   readonly ruleIds: ReadonlySet<string>;
+  /** What `validate` warns about: parameters and bindings a rule declares but never reads. */
+  readonly warnings: readonly Diagnostic[];
   /**
    * One of the pack's rules compiled again with further parameter values (a rule test's), which win over pack.yaml
    * and the params file. Throws the problems when the values do not fit the rule.
@@ -139,6 +142,7 @@ async function loadPack(path: string, load: PackLoad): Promise<RulePack> {
   const rules: CompiledRule[] = [];
   const packIds = new Set<string>();
   const sources = new Map<string, YamlSource>();
+  const warnings: Diagnostic[] = [];
   for (const file of files) {
     const shown = displayName(file);
     // A rule file given by the user is read as given; the files found in a pack folder must be the pack's own.
@@ -158,6 +162,7 @@ async function loadPack(path: string, load: PackLoad): Promise<RulePack> {
     const overrides = mergeOverrides(meta.params, fileOverrides).get(id);
     const compiled = compileRule(parsed.source, name, overrides);
     diagnostics.push(...compiled.diagnostics);
+    warnings.push(...unusedNames(parsed.source));
     if (compiled.rule !== undefined) rules.push(compiled.rule);
   }
   diagnostics.push(...unknownRules(meta.params, packIds, 'pack.yaml'));
@@ -169,7 +174,7 @@ async function loadPack(path: string, load: PackLoad): Promise<RulePack> {
     if (compiled.rule === undefined) throw new TrailguardError(compiled.diagnostics);
     return compiled.rule;
   };
-  return { name, version: meta.version ?? 'unversioned', source, rules, folder, bounds, ruleIds: packIds, withParams };
+  return { name, version: meta.version ?? 'unversioned', source, rules, folder, bounds, ruleIds: packIds, warnings, withParams };
 }
 
 /** Rule files in the order pack.yaml lists their ids, then the rest by name. */

@@ -24,6 +24,12 @@ export class RuleCompiler {
     this.diagnostics.push(this.source.problem(code, pointer, message, atKey));
   }
 
+  /** Whether this very problem (the same message at the same place) has been reported already. */
+  reported(pointer: string, message: string, atKey = false): boolean {
+    const at = this.source.problem('rule-schema', pointer, message, atKey);
+    return this.diagnostics.some((d) => d.line === at.line && d.column === at.column && d.message === message);
+  }
+
   /** A JSONPath starting at `$`; `undefined` (and a diagnostic) when malformed. */
   path(text: string, pointer: string): CompiledPath | undefined {
     if (this.templateInPath(text, pointer)) return undefined;

@@ -23,8 +23,28 @@ export async function loadSnapshot(path: string): Promise<LoadedSnapshot> {
   // A key policy that repeats a name gets its own message from checkPolicies below.
   const { data, sha256, locate, at, repeated } = await readJsonFile(path, 'snapshot', (d) =>
     /^\/keys\/[^/]+\/policy(\/|$)/.test(d.pointer),
-  );
+  ).catch((error: unknown) => {
+    throw rulesGivenAsSnapshot(error, path);
+  });
   return snapshotFromData(data, { path, sha256, at, locate, repeated });
+}
+
+/**
+ * A rule file or a pack folder given where a snapshot goes is the commonest slip of a first run: the error says
+ * where rules go instead of only that the file is not JSON.
+ */
+function rulesGivenAsSnapshot(error: unknown, path: string): unknown {
+  if (!(error instanceof TrailguardError)) return error;
+  const [first] = error.diagnostics;
+  const yaml = /\.ya?ml$/i.test(path);
+  if (first?.code === 'json-syntax' && yaml)
+    return new TrailguardError({
+      ...first,
+      message: `${first.message}: this is a YAML file, not a snapshot (rule files and packs go with --rules)`,
+    });
+  if (first?.code === 'file-unreadable' && /found a directory$/.test(first.message))
+    return new TrailguardError({ ...first, message: `${first.message} (a pack of rules goes with --rules; a snapshot is a JSON file)` });
+  return error;
 }
 
 /** Where a snapshot's data came from, and how to find a JSON Pointer into it in its file. */

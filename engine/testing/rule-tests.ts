@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { combineErrors, type Diagnostic, quote, TrailguardError } from '../core/errors.js';
 import type { AssertionEvidence, Finding, Status } from '../core/model.js';
-import { evaluateRule } from '../evaluate/evaluate-rule.js';
+import { evaluateRule, selectResources } from '../evaluate/evaluate-rule.js';
 import { displayName, readYamlFile, schemaProblems } from '../input/documents.js';
 import { namedOutsidePack, outsidePack, type PackBounds } from '../input/pack-bounds.js';
 import type { YamlSource } from '../input/yaml-source.js';
@@ -234,6 +234,37 @@ function withKeyDefaults(keys: Record<string, unknown>): Record<string, unknown>
   const out: Record<string, unknown> = {};
   for (const [arn, entry] of Object.entries(keys))
     out[arn] = isObject(entry) ? { metadata: null, policy: null, error: null, ...entry } : entry;
+  return out;
+}
+
+/**
+ * Expectations a test can never meet because its snapshot holds no such resource for the rule (a misspelt ARN, a
+ * resource the fragment forgot): `validate` warns about them before `test` fails them.
+ */
+export function unusedExpectations(pack: RulePack, tests: readonly RuleTest[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const test of tests) {
+    const base = pack.rules.find((r) => r.info.id === test.ruleId);
+    if (base === undefined) continue;
+    let rule = base;
+    try {
+      rule = test.params.size === 0 ? base : pack.withParams(base.info.id, test.params);
+    } catch (error) {
+      if (!(error instanceof TrailguardError)) throw error;
+    }
+    const selected = new Set(selectResources(rule, new SnapshotSet(test.snapshots)).map((r) => r.ref.id));
+    for (const id of test.expect.keys()) {
+      if (selected.has(id)) continue;
+      out.push({
+        code: 'unused-expectation',
+        severity: 'warning',
+        file: test.file,
+        line: test.line,
+        column: 3,
+        message: `test ${JSON.stringify(test.name)} expects a finding for ${id}, but its snapshot holds no such resource for ${test.ruleId} (it has ${selected.size === 0 ? 'none' : [...selected].join(', ')})`,
+      });
+    }
+  }
   return out;
 }
 

@@ -135,7 +135,11 @@ describe('trailguard check on bad input: one clear line, exit 2, nothing written
       '{dir}/schema.json:4:15 trails[0] is missing the required property TrailARN [snapshot-schema]',
     ],
     ['bytes that are not UTF-8', ['check', '{dir}/not-utf8.json'], '{dir}/not-utf8.json: snapshot is not valid UTF-8 text [encoding]'],
-    ['a directory as snapshot', ['check', 'examples'], 'examples: snapshot must be a file, found a directory [file-unreadable]'],
+    [
+      'a directory as snapshot',
+      ['check', 'examples'],
+      'examples: snapshot must be a file, found a directory (a pack of rules goes with --rules; a snapshot is a JSON file) [file-unreadable]',
+    ],
     [
       'an unknown --format',
       ['check', COMPLIANT, '--format', 'xml'],
@@ -147,7 +151,7 @@ describe('trailguard check on bad input: one clear line, exit 2, nothing written
       'trailguard: unknown --fail-on "severe": expected one of critical, high, medium, low, info [usage]',
     ],
     ['no snapshot at all', ['check'], 'trailguard: check needs at least one snapshot file [usage]'],
-    ['an unknown option', ['check', COMPLIANT, '--bogus'], 'trailguard: Unknown argument: bogus (see trailguard --help) [usage]'],
+    ['an unknown option', ['check', COMPLIANT, '--bogus'], 'trailguard: unknown option --bogus (see trailguard --help) [usage]'],
     [
       'a missing rule pack',
       ['check', COMPLIANT, '--rules', 'no-such-pack'],
@@ -187,12 +191,12 @@ describe('trailguard check on bad rules: every problem of every file, compiler-s
     const dir = 'test/fixtures/bad-rules/invalid';
     expect(run.stderr.split('\n')).toEqual([
       `${dir}/schema-rule.yaml:3:11 severity must be one of critical, high, medium, low, info, found "severe" [rule-schema]`,
-      `${dir}/schema-rule.yaml:8:3 resources.colour is not a known property [rule-schema]`,
+      `${dir}/schema-rule.yaml:8:3 resources.colour is not a known property: known properties are path, id, name, type, account, region [rule-schema]`,
       `${dir}/schema-rule.yaml:10:5 exists takes no quantifier or count: it judges everything the path selects at once [operator-options]`,
       `${dir}/schema-rule.yaml:13:5 assert[1] is missing the required property value (operator equals) [operator-options]`,
       `${dir}/schema-rule.yaml:17:14 invalid regular expression: error parsing regexp: missing closing ): \`(unclosed\` [regex]`,
       `${dir}/unknown-op.yaml:7:18 unknown lookup "s3-bucket": valid lookups are kms-key, entry [unknown-lookup]`,
-      `${dir}/unknown-op.yaml:10:9 unknown operator "existz": valid operators are exists, absent, equals, notEquals, in, notIn, contains, containsAny, containsAll, regex, glob, startsWith, endsWith, length, type, iam-action-matches, iam-policy, iam-grantees [unknown-operator]`,
+      `${dir}/unknown-op.yaml:10:9 unknown operator "existz" (did you mean "exists"?): valid operators are exists, absent, equals, notEquals, in, notIn, contains, containsAny, containsAll, regex, glob, startsWith, endsWith, length, type, iam-action-matches, iam-policy, iam-grantees [unknown-operator]`,
       `${dir}/unknown-op.yaml:11:11 invalid JSONPath "$.trails[?(@.KmsKeyId)]": script and filter expressions ([?(…)], [(…)]) are not allowed in rules: select with a plain path and test values with an operator (at character 9) [json-path]`,
       `${dir}/unknown-op.yaml:13:11 invalid JSONPath "$.a[": unclosed [ in JSONPath (at character 4) [json-path]`,
       `${dir}/unknown-op.yaml:15:11 path "nokey.policy" reads "nokey", which is not defined: define it under let, or use one of resource, snapshot, key, bad [unknown-binding]`,

@@ -50,7 +50,9 @@ describe('trailguard validate', () => {
     );
     expect(
       lines.some((l) =>
-        l.startsWith('test/fixtures/bad-rules/invalid/unknown-op.yaml:10:9 unknown operator "existz": valid operators are exists, absent,'),
+        l.startsWith(
+          'test/fixtures/bad-rules/invalid/unknown-op.yaml:10:9 unknown operator "existz" (did you mean "exists"?): valid operators are exists, absent,',
+        ),
       ),
     ).toBe(true);
     expect(lines).toContain(

@@ -144,7 +144,7 @@ describe('check --waivers', () => {
       `${file}:1:3 [0] is missing the required property owner [waivers]`,
       `${file}:4:12 [0].expires must be a date (YYYY-MM-DD), found "2026-13-01" [waivers]`,
       `${file}:5:9 [1].rule must match ^[a-z0-9][a-z0-9-]*$, found "Bad Rule" [waivers]`,
-      `${file}:10:3 [1].colour is not a known property [waivers]`,
+      `${file}:10:3 [1].colour is not a known property: known properties are rule, resource, reason, owner, expires [waivers]`,
     ]);
     expect(() => readFileSync(out)).toThrow();
   });

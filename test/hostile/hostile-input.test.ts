@@ -94,7 +94,7 @@ describe('__proto__, constructor and prototype keys', () => {
     ).toEqual([
       'r.yaml:6:3 params cannot use the reserved name "__proto__" [rule-schema]',
       'r.yaml:8:3 let cannot use the reserved name "constructor" [rule-schema]',
-      'r.yaml:10:33 assert[0].__proto__ is not a known property (operator exists) [operator-options]',
+      'r.yaml:10:33 assert[0].__proto__ is not a known property: known properties are path, op, quantifier, count, message (operator exists) [operator-options]',
     ]);
   });
 
@@ -106,7 +106,9 @@ describe('__proto__, constructor and prototype keys', () => {
     );
     const w = await cli(['check', snapshot, '--waivers', waivers]);
     expect(w.code).toBe(2);
-    expect(w.stderr).toBe(`${waivers}:1:88 [0].__proto__ is not a known property [waivers]\n`);
+    expect(w.stderr).toBe(
+      `${waivers}:1:88 [0].__proto__ is not a known property: known properties are rule, resource, reason, owner, expires [waivers]\n`,
+    );
     const params = file('proto/params.yaml', '__proto__: { cloudtrail-sse-kms: { x: 1 } }\n');
     const p = await cli(['check', snapshot, '--params', params]);
     expect(p.code).toBe(2);
@@ -305,7 +307,7 @@ describe('files that are not what they claim', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trimEnd().split('\n')).toEqual(
       [
-        `${folder}: snapshot must be a file, found a directory [file-unreadable]`,
+        `${folder}: snapshot must be a file, found a directory (a pack of rules goes with --rules; a snapshot is a JSON file) [file-unreadable]`,
         `${fifo}: snapshot must be a file, found a named pipe (FIFO) [file-unreadable]`,
         '/dev/zero: snapshot must be a file, found a device [file-unreadable]',
         denied === unreadable

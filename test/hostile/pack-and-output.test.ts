@@ -49,10 +49,14 @@ describe('a rule pack reads only its own files', () => {
 
     const allowed = await cli(['validate', folder, '--allow-outside-pack']);
     expect(allowed.code).toBe(2);
-    expect(allowed.stderr).toContain('AWS_SECRET_ACCESS_KEY is not a known property [rule-schema]');
+    expect(allowed.stderr).toContain(
+      'AWS_SECRET_ACCESS_KEY is not a known property: known properties are id, title, severity, description, rationale, audit, remediation, fix, references, tags, controls, params, resources, when, let, assert, message [rule-schema]',
+    );
     // Even then, a long line that parsed as a property name is quoted as a short excerpt, never whole.
     expect(allowed.stderr).not.toContain(SECRET);
-    expect(allowed.stderr).toContain(`"root:$6$${SECRET.slice(0, 32)}…" is not a known property [rule-schema]`);
+    expect(allowed.stderr).toContain(
+      `"root:$6$${SECRET.slice(0, 32)}…" is not a known property: known properties are id, title, severity, description, rationale, audit, remediation, fix, references, tags, controls, params, resources, when, let, assert, message [rule-schema]`,
+    );
 
     const linkedPackFile = pack('linked-pack-yaml');
     writeFileSync(join(dir, 'outside-pack.yaml'), 'name: x\nversion: "1"\n');
@@ -112,7 +116,7 @@ describe('a rule pack reads only its own files', () => {
         .filter((line) => line.includes('pack.yaml:')),
     ).toEqual([
       `${list}/pack.yaml:1:1 pack.yaml: (document) must be an object, found an array [rule-schema]`,
-      `${unknown}/pack.yaml:3:1 pack.yaml: rulez is not a known property [rule-schema]`,
+      `${unknown}/pack.yaml:3:1 pack.yaml: rulez is not a known property (did you mean rules?) [rule-schema]`,
     ]);
   });
 
@@ -126,7 +130,9 @@ describe('a rule pack reads only its own files', () => {
     const run = await cli(['validate', folder]);
     expect(run.code).toBe(2);
     expect([...run.stderr].some((c) => c === ESC || c === '\u009b')).toBe(false);
-    expect(run.stderr).toBe(`${folder}/r.yaml:6:1 "\\u001b]0;owned\\u001b\\\\\\u009b2J" is not a known property [rule-schema]\n`);
+    expect(run.stderr).toBe(
+      `${folder}/r.yaml:6:1 "\\u001b]0;owned\\u001b\\\\\\u009b2J" is not a known property: known properties are id, title, severity, description, rationale, audit, remediation, fix, references, tags, controls, params, resources, when, let, assert, message [rule-schema]\n`,
+    );
   });
 });
 

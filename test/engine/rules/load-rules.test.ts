@@ -58,8 +58,8 @@ describe('loading rule packs', () => {
       'a misspelt operator option',
       'assert:\n  - { path: $.Name, op: equals, valeu: x }\n',
       [
-        '6:5 assert[0] is missing the required property value (operator equals) [operator-options]',
-        '6:33 assert[0].valeu is not a known property (operator equals) [operator-options]',
+        // One problem, told once: the misspelt name, with the one it meant (not also the required one missing).
+        '6:33 assert[0].valeu is not a known property (did you mean value?) (operator equals) [operator-options]',
       ],
     ],
     [
