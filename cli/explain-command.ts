@@ -82,6 +82,18 @@ function stepLines(step: StepTrace): string[] {
   else if (step.values.length === 0) out.push('  selected  no value');
   else out.push(...step.values.map((v, i) => `  ${i === 0 ? 'selected ' : '         '} ${brief(v)}`));
   out.push(`  reason    ${step.evidence.reason}`);
+  // A policy query's answer: everyone the policy grants the request to, and what still constrains each grant.
+  const details = step.evidence.details;
+  if (details !== undefined && 'grantees' in details) {
+    const refused = new Set(details.violations ?? []);
+    if (details.grantees.length === 0) out.push('  grantees  none');
+    for (const [i, g] of details.grantees.entries()) {
+      const by = g.allowedBy.map(statementLabel).join(' and ');
+      const when = g.conditions === undefined ? '' : `, when ${g.conditions.join(' and ')}`;
+      const verdict = `${g.status}${refused.has(g.who) ? ', not accepted' : ''}`;
+      out.push(`  ${i === 0 ? 'grantees' : '        '}  ${g.who} (${verdict}) by ${by}${when}`);
+    }
+  }
   for (const request of step.requests) out.push(...requestLines(request));
   return out;
 }

@@ -122,6 +122,6 @@ describe('the rules tutorial', () => {
       expect(run.code, command).toBe(Number(parsed[2] ?? 0));
       commands++;
     }
-    expect(commands).toBe(5);
+    expect(commands).toBe(7);
   });
 });
