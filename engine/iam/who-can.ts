@@ -204,11 +204,9 @@ function combinations(keys: readonly OpenKey[]): (readonly [string, ContextValue
 
 function withValues(request: IamRequest, values: readonly (readonly [string, ContextValue | undefined])[]): IamRequest {
   if (values.length === 0) return request;
+  // Open keys are not in the request's context: a value sets one, absence leaves it out.
   const context = new Map(request.context);
-  for (const [key, value] of values) {
-    if (value === undefined) context.delete(key);
-    else context.set(key, value);
-  }
+  for (const [key, value] of values) if (value !== undefined) context.set(key, value);
   return { ...request, context, unknown: [] };
 }
 

@@ -15,7 +15,7 @@ const EC = 'kms:EncryptionContext:aws:cloudtrail:arn';
 /** The finding of one iam-grantees assertion (its options as YAML flow) on a key with this policy. */
 async function query(
   options: string,
-  statements: readonly Record<string, unknown>[],
+  statements: readonly Record<string, unknown>[] | { readonly policy: unknown },
   request = '{ action: kms:Decrypt, resource: "{{key.arn}}", key: "{{key}}" }',
 ): Promise<Finding> {
   const dir = join(tempDir(), 'pack');
@@ -35,7 +35,7 @@ message: "{{verdict.reason}}"
 `,
   );
   const [pack] = await loadRulePacks([dir]);
-  const policy = { Version: '2012-10-17', Statement: statements };
+  const policy = 'policy' in statements ? statements.policy : { Version: '2012-10-17', Statement: statements };
   const snap = snapshot({
     trails: [trail()],
     keys: { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy, error: null } },
@@ -199,5 +199,83 @@ describe('iam-grantees: who the policy grants a request to', () => {
     await expect(loadRulePacks([dir])).rejects.toThrow(
       /6:5 .*iam-grantees needs what it accepts: only \(a list\), none: true or noWildcard: true[\s\S]*7:5 .*none and only contradict each other: give one/,
     );
+  });
+
+  it('a policy that was not collected is unknown; one that is not a document fails', async () => {
+    const missing = await query(ONLY_OWN, { policy: null });
+    expect([missing.status, missing.message]).toEqual(['unknown', 'has no policy document to evaluate (it was not collected)']);
+    const text = await query(ONLY_OWN, { policy: 'Allow everyone' });
+    expect([text.status, text.message]).toEqual(['fail', 'is "Allow everyone", not a policy document']);
+  });
+
+  it('says whom it grants to and that each is accepted; without only, just whom', async () => {
+    const role = { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Reader` }, Action: 'kms:Decrypt', Resource: '*' };
+    const accepted = await query(ONLY_OWN, [ROOT, role]);
+    expect(accepted.message).toBe(
+      `grants kms:Decrypt only to account ${ACCOUNT} and arn:aws:iam::${ACCOUNT}:role/Reader, each of them accepted`,
+    );
+    const plain = await query('noWildcard: true', [ROOT, role]);
+    expect(plain.message).toBe(`grants kms:Decrypt only to account ${ACCOUNT} and arn:aws:iam::${ACCOUNT}:role/Reader`);
+    expect((plain.evidence.assertions?.[0]?.details as PolicyQueryEvidence | undefined)?.violations).toBeUndefined();
+  });
+
+  it('names at most ten refused grantees and counts the rest; an empty only accepts no one', async () => {
+    const accounts = Array.from({ length: 12 }, (_, i) => String(100000000000 + i));
+    const f = await query('none: true', [{ Effect: 'Allow', Principal: { AWS: accounts }, Action: 'kms:Decrypt', Resource: '*' }]);
+    expect(f.message).toBe(
+      `grants kms:Decrypt to ${accounts
+        .slice(0, 10)
+        .map((a, i) => `${i === 9 ? 'and ' : ''}account ${a} (by Statement[0])`)
+        .join(', ')
+        .replace(', and ', ' and ')} and 2 more`,
+    );
+    const empty = await query('only: []', [ROOT]);
+    expect(empty.message).toBe(`grants kms:Decrypt to account ${ACCOUNT} (by Statement[0] (Sid "root")), which is not one of (none)`);
+  });
+
+  it('an unknown grantee is told with why it is unknown', async () => {
+    const org = {
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc' } },
+    };
+    const f = await query(ONLY_OWN, [org]);
+    expect(f.message).toMatch(
+      /^cannot be decided from the snapshot: it may grant kms:Decrypt to any principal of account \d{12}, which the policy does not name \(by Statement\[0\], when StringEquals aws:PrincipalOrgID "o-abc"; granted for some values of aws:PrincipalOrgID, which no snapshot records\)$/,
+    );
+  });
+
+  it('an account entry is a whole twelve-digit id, and covers no service and no principal of an unnamed account', async () => {
+    const forms = ['1111222233334', `x${ACCOUNT}`, `${ACCOUNT}0`];
+    for (const form of forms) expect((await query(`only: ["${form}"]`, [ROOT])).status, form).toBe('fail');
+    expect((await query(`only: ["${ACCOUNT}"]`, [ROOT])).status).toBe('pass');
+    const service = { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:Decrypt', Resource: '*' };
+    expect((await query(`only: ["${ACCOUNT}"]`, [service])).status).toBe('fail');
+    expect((await query('only: ["arn:aws:iam::*"]', [service])).status).toBe('fail');
+    expect((await query('only: [cloudtrail.amazonaws.com]', [ROOT])).status).toBe('fail');
+    // The account a wildcard stands for is one the policy does not name: listing it accepts nothing.
+    const open = { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' };
+    const found = grantees(await query('none: true', [open]))[0]?.account;
+    expect((await query(`only: ["${found}", "arn:aws:iam::*"]`, [open])).status).toBe('fail');
+  });
+
+  it("an ARN entry covers an account grantee by the account's root ARN; twin: another account's root", async () => {
+    expect((await query(`only: ["arn:aws:iam::${ACCOUNT}:root"]`, [ROOT])).status).toBe('pass');
+    expect((await query(`only: ["arn:aws:iam::${OTHER}:root"]`, [ROOT])).status).toBe('fail');
+  });
+
+  it('a request a service forwards carries kms:ViaService; twin: a direct request does not', async () => {
+    const via = {
+      Effect: 'Allow',
+      Principal: { AWS: OTHER },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+    };
+    const forwarded = '{ action: kms:Decrypt, resource: "{{key.arn}}", viaService: s3.us-east-1.amazonaws.com }';
+    expect((await query(ONLY_OWN, [via], forwarded)).status).toBe('fail');
+    expect((await query(ONLY_OWN, [via])).status).toBe('pass');
   });
 });
