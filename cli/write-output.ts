@@ -30,6 +30,12 @@ const STDOUT_NAMES = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
  */
 export async function prepareOutput(out: string | undefined, inputs: readonly string[] = []): Promise<OutputTarget | undefined> {
   if (out === undefined) return undefined;
+  // `--out -` reaches here as an empty name: say what to write instead of failing to rename into ''.
+  if (out === '')
+    throw new TrailguardError({
+      code: 'usage',
+      message: '--out needs a file name, found none (leave --out out, or give /dev/stdout, to write to standard output)',
+    });
   if (STDOUT_NAMES.has(resolve(out))) return { path: out, special: true, stdout: true };
   const link = await lstat(out).catch(() => undefined);
   if (link === undefined) {

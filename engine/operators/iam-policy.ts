@@ -69,7 +69,9 @@ export const iamPolicy: ValueOperator = {
     if (confined !== undefined && expect !== 'allowed') throw new OperatorOptionsError('confined probes only apply with expect: allowed');
     // With several candidate callers the check passes when one does: that reads as "someone is allowed" only.
     if ((request.principal as Record<string, unknown> | undefined)?.namedByPolicy === true && expect !== 'allowed') {
-      throw new OperatorOptionsError('request.principal.namedByPolicy only applies with expect: allowed');
+      throw new OperatorOptionsError(
+        'request.principal.namedByPolicy only applies with expect: allowed: to ask that no one else may make the request, use op: iam-grantees (who the policy grants it to, with only, none or noWildcard)',
+      );
     }
     const principal = compilePrincipal(request.principal as Record<string, unknown>, context);
     const compiled = compileRequest(request, context);

@@ -197,7 +197,7 @@ describe('the iam-policy operator', () => {
       'confined probes only apply with expect: allowed',
     );
     expect(compile({ request: { ...reader, principal: { namedByPolicy: true, account: '1' } }, expect: 'not-allowed' })).toThrow(
-      'request.principal.namedByPolicy only applies with expect: allowed',
+      'request.principal.namedByPolicy only applies with expect: allowed: to ask that no one else may make the request, use op: iam-grantees (who the policy grants it to, with only, none or noWildcard)',
     );
     expect(compile({ request: { ...reader, principal: { namedByPolicy: true, account: '1' } } })).not.toThrow();
   });

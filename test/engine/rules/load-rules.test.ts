@@ -75,7 +75,7 @@ describe('loading rule packs', () => {
     [
       'namedByPolicy with expect not-allowed',
       'assert:\n  - path: $.P\n    op: iam-policy\n    expect: not-allowed\n    request: { principal: { namedByPolicy: true, account: "1" }, action: a, resource: r }\n',
-      '6:5 request.principal.namedByPolicy only applies with expect: allowed (operator iam-policy) [operator-options]',
+      '6:5 request.principal.namedByPolicy only applies with expect: allowed: to ask that no one else may make the request, use op: iam-grantees (who the policy grants it to, with only, none or noWildcard) (operator iam-policy) [operator-options]',
     ],
     [
       'a template with a helper',
