@@ -38,7 +38,7 @@ export class SnapshotSet {
   /** Keyed collections merged across snapshots, by the path that selects them in each. */
   private readonly collections = new Map<string, ReadonlyMap<string, CollectionEntry>>();
   private failuresByResource: Map<string, RecordedFailure[]> | undefined;
-  private trailsByKey: Map<string, string[]> | undefined;
+  private trailsByKey: Map<string, readonly string[]> | undefined;
 
   constructor(snapshots: readonly LoadedSnapshot[]) {
     this.snapshots = snapshots;
@@ -86,7 +86,8 @@ export class SnapshotSet {
    */
   trailsUsing(keyArn: string): readonly string[] {
     if (this.trailsByKey === undefined) {
-      const byKey = new Map<string, string[]>();
+      // Sets, not lists: one key may be used by every one of 100,000 trails.
+      const byKey = new Map<string, Set<string>>();
       for (const snapshot of this.snapshots) {
         const partition = snapshot.document.account.partition;
         for (const trail of snapshot.document.trails) {
@@ -96,12 +97,12 @@ export class SnapshotSet {
           const region = typeof trail.HomeRegion === 'string' ? trail.HomeRegion : (parts?.region ?? '');
           const found = resolveKey(trail.KmsKeyId, { region, account: parts?.account ?? snapshot.document.account.id, partition }, this);
           if (!found.found) continue;
-          const users = byKey.get(found.id) ?? [];
-          if (!users.includes(arn)) users.push(arn);
+          const users = byKey.get(found.id) ?? new Set<string>();
+          users.add(arn);
           byKey.set(found.id, users);
         }
       }
-      this.trailsByKey = byKey;
+      this.trailsByKey = new Map([...byKey].map(([key, users]) => [key, [...users]]));
     }
     return this.trailsByKey.get(keyArn) ?? [];
   }

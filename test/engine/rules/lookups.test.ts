@@ -251,6 +251,13 @@ message: "{{key.usedBy}}"
     expect(Object.keys(view ?? {})).not.toContain('usedBy');
   });
 
+  it('a trail listed by two snapshots uses the key once', () => {
+    const listed = { trails: [trail()], keys: { [KEY_ARN]: entry(true) } } as never;
+    const set = new SnapshotSet([snapshot(listed), snapshot(listed, 'copy.json')]);
+    expect(set.key(KEY_ARN)?.usedBy).toEqual([TRAIL_ARN]);
+    expect(set.trailsUsing(OTHER_KEY)).toEqual([]);
+  });
+
   it('~ reads the resource id in any path position a binding or assertion takes', async () => {
     const rule = `id: r\ntitle: t\nseverity: low\nresources: { path: "$.keys.*", id: "~", type: K }\nassert:\n  - { path: "~", op: startsWith, value: "arn:aws:kms:" }\n`;
     const findings = await run(rule, [snapshot({ keys: { [KEY_ARN]: entry(true) } } as never)]);
