@@ -57,8 +57,18 @@ export const sarifFormatter: Formatter = {
   },
 };
 
+/**
+ * SARIF's helpUri is a URI viewers open: only a reference that parses as an https URL, written as the URL writes it
+ * (no spaces, no characters it would have to escape), qualifies. A rule file's text is untrusted.
+ */
+function isHttpsUri(reference: string): boolean {
+  if (!URL.canParse(reference)) return false;
+  const url = new URL(reference);
+  return url.protocol === 'https:' && url.hostname !== '' && (url.href === reference || url.href === `${reference}/`);
+}
+
 function descriptor(rule: RuleInfo) {
-  const helpUri = rule.references.find((r) => /^https:\/\//.test(r));
+  const helpUri = rule.references.find(isHttpsUri);
   return {
     id: rule.id,
     name: rule.id,
