@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { closestName, type Diagnostic, formatDiagnostic, TOOL_VERSION, TrailguardError, terminalSafe } from '../engine/index.js';
 import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
+import { type DiffArgs, diffBuilder, runDiff } from './diff-command.js';
 import { type ExplainArgs, explainBuilder, runExplain } from './explain-command.js';
 import { type RenderArgs, renderBuilder, runRender } from './render-command.js';
 import { terminal, type WorkerArgs } from './terminal.js';
@@ -55,6 +56,13 @@ const COMMANDS: readonly Command<unknown>[] = [
     builder: testBuilder,
     run: runTest,
   }),
+  command<DiffArgs>({
+    usage: 'diff <before> <after>',
+    describe:
+      'what changed between two results files: newly failing, resolved, keys and key policies changed (exit 1 if something newly fails)',
+    builder: diffBuilder,
+    run: runDiff,
+  }),
   command<ExplainArgs>({
     usage: 'explain [snapshots..]',
     describe: 'show how one rule judged one resource: bindings, selected values, and each policy statement on each request',
@@ -76,7 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   parser = parser
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-    .demandCommand(1, 'give a command: collect, check, render, validate, test or explain')
+    .demandCommand(1, 'give a command: collect, check, render, diff, validate, test or explain')
     .strict()
     .version(TOOL_VERSION)
     .help()

@@ -30,9 +30,11 @@ export type { IamRequest, Policy, PolicyDecision, RequestPrincipal, Statement } 
 export { type InputKind, readTextFile, SIZE_LIMITS } from './input/read-input.js';
 export { OPERATORS } from './operators/index.js';
 export type { OperatorDefinition, OperatorResult } from './operators/types.js';
+export { DIFF_FORMATS, type DiffFormat, formatDiff } from './render/format-diff.js';
 export { checkTemplate, customTemplateFormatter } from './render/format-template.js';
 export { FORMATS } from './render/formats.js';
 export type { FormatOptions, Formatter } from './render/formatter.js';
+export { type ChangedStatement, diffResults, type FindingChange, type PolicyChange, type ResultsDiff } from './results/diff-results.js';
 export { loadResults } from './results/load-results.js';
 export { resolveResults } from './results/references.js';
 export {

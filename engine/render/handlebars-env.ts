@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
 import { packagePath } from '../core/package-root.js';
+import { fencedBlock, markdownText } from './markdown-text.js';
 
 /**
  * The one Handlebars environment: strict mode (a misspelt field is an error, not an empty string), HTML escaping
@@ -26,26 +27,14 @@ export interface ParseErrorHash {
   readonly expected?: readonly string[];
 }
 
-// Characters that start emphasis, code, links, tables or strike-through inline; & < > become entities instead.
-const MARKDOWN_SPECIAL = /[\\`*_[\]|~]/g;
-const HTML_SPECIAL: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-
 /** Inline Markdown text: no Markdown or HTML in the value takes effect; newlines become <br>. */
 function md(value: unknown): Handlebars.SafeString {
-  const text = String(value ?? '')
-    .trimEnd()
-    .replace(MARKDOWN_SPECIAL, '\\$&')
-    .replace(/[&<>]/g, (c) => HTML_SPECIAL[c] ?? c)
-    .replace(/\r?\n/g, '<br>');
-  return new (handlebars().handlebars.SafeString)(text);
+  return new (handlebars().handlebars.SafeString)(markdownText(value));
 }
 
 /** A fenced code block whose fence is longer than any backtick run inside, so the text cannot break out. */
 function fence(value: unknown, language: unknown): Handlebars.SafeString {
-  const text = String(value ?? '').replace(/\s+$/, '');
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const marks = '`'.repeat(Math.max(3, longest + 1));
-  return new (handlebars().handlebars.SafeString)(`${marks}${typeof language === 'string' ? language : ''}\n${text}\n${marks}`);
+  return new (handlebars().handlebars.SafeString)(fencedBlock(value, language));
 }
 
 export const HELPERS = {
