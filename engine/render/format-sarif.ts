@@ -61,7 +61,7 @@ export const sarifFormatter: Formatter = {
  * SARIF's helpUri is a URI viewers open: only a reference that parses as an https URL, written as the URL writes it
  * (no spaces, no characters it would have to escape), qualifies. A rule file's text is untrusted.
  */
-function isHttpsUri(reference: string): boolean {
+export function isHttpsUri(reference: string): boolean {
   if (!URL.canParse(reference)) return false;
   const url = new URL(reference);
   return url.protocol === 'https:' && url.hostname !== '' && (url.href === reference || url.href === `${reference}/`);

@@ -143,7 +143,7 @@ describe('trailguard check on bad input: one clear line, exit 2, nothing written
     [
       'an unknown --format',
       ['check', COMPLIANT, '--format', 'xml'],
-      'trailguard: unknown --format "xml": expected one of json, markdown, html, sarif, junit, csv [usage]',
+      'trailguard: unknown --format "xml": expected one of json, markdown, html, sarif, junit, csv, asff, ocsf [usage]',
     ],
     [
       'an unknown --fail-on',

@@ -175,7 +175,7 @@ describe('trailguard render', () => {
       stderr: 'trailguard: give either --format or --template, not both [usage]\n',
     });
     expect((await cli(['render', results, '--format', 'pdf'])).stderr).toBe(
-      'trailguard: unknown --format "pdf": expected one of json, markdown, html, sarif, junit, csv [usage]\n',
+      'trailguard: unknown --format "pdf": expected one of json, markdown, html, sarif, junit, csv, asff, ocsf [usage]\n',
     );
     expect((await cli(['render'])).code).toBe(2);
   });
