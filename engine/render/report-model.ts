@@ -16,6 +16,13 @@ export interface ReportContext extends ResultsDocument {
 }
 
 export interface ReportView {
+  /** The report's title, from the packs that ran (the CIS control when only the built-in pack did). */
+  readonly title: string;
+  /** The overall result, first thing on the page. */
+  readonly verdict: VerdictView;
+  /** Resources × rules, resources needing attention first; passing resources only counted. */
+  readonly matrix: MatrixView;
+  /** Every account in scope: those snapshots were taken in, and those owning a resource or key the findings name. */
   readonly accounts: readonly string[];
   readonly regions: readonly string[];
   /** Whether some failed collection call read data no input holds. */
@@ -34,6 +41,37 @@ export interface ReportView {
   readonly waivers: readonly WaiverOutcome[] | null;
   /** Every key policy the evidence refers to, printed once, each statement with an anchor rows link to. */
   readonly policies: readonly PolicyView[];
+}
+
+export interface VerdictView {
+  /** `fails`, `passes`, or `passes, coverage incomplete`. */
+  readonly outcome: 'fails' | 'passes' | 'incomplete';
+  /** Findings that fail the run (at or above the threshold). */
+  readonly failing: number;
+  /** The threshold in words: `fail or error at or above info`. */
+  readonly threshold: string;
+  readonly complete: boolean;
+  readonly counts: readonly Count[];
+  /** How many resources have at least one finding that needs attention, of how many. */
+  readonly resourcesNeedingAttention: number;
+  readonly resources: number;
+}
+
+export interface MatrixView {
+  readonly rules: readonly { readonly id: string; readonly title: string }[];
+  /** Resources with a finding that needs attention (fail, error, unknown), failing ones first. */
+  readonly rows: readonly MatrixRow[];
+  /** Resources whose every finding passed, was skipped or waived: counted, not listed. */
+  readonly settled: number;
+}
+
+export interface MatrixRow {
+  readonly resource: string;
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  /** One per matrix rule, in order; `status` null when the rule gave this resource no finding. */
+  readonly cells: readonly { readonly status: Status | null; readonly anchor: string | null }[];
 }
 
 export interface CollectionErrorView {
@@ -71,6 +109,8 @@ export interface RuleSection {
 }
 
 export interface FindingView {
+  /** The id of the finding's element in the report, for links from the matrix. */
+  readonly anchor: string;
   readonly status: Status;
   readonly ruleId: string;
   readonly resource: string;
@@ -124,7 +164,8 @@ const ORDER = new Map(STATUSES.map((s, i) => [s, i]));
 export function reportContext(results: ResultsDocument): ReportContext {
   const byRule = groupBy(results.findings, (f) => f.ruleId);
   const documents = new DocumentIndex(results.documents);
-  const view = (full: boolean) => (f: Finding) => findingView(f, documents, full);
+  const anchors = new Map<Finding, string>();
+  const view = (full: boolean) => (f: Finding) => findingView(f, documents, full, anchorOf(anchors, f));
   const count = (counts: Readonly<Record<Status, number>> | undefined) =>
     counts === undefined ? [] : STATUSES.map((status) => ({ status, count: counts[status] })).filter((c) => c.count > 0);
   const collectionErrors = results.inputs.flatMap((input) =>
@@ -138,8 +179,40 @@ export function reportContext(results: ResultsDocument): ReportContext {
       coveredBy: e.coveredBy ?? null,
     })),
   );
+  const rules: RuleSection[] = results.rules.map((rule, r) => {
+    const findings = [...(byRule.get(rule.id) ?? [])].sort((a, b) => (ORDER.get(a.status) ?? 0) - (ORDER.get(b.status) ?? 0));
+    for (const [i, f] of findings.entries()) anchors.set(f, `finding-${r}-${i}`);
+    return {
+      id: rule.id,
+      title: rule.title,
+      severity: rule.severity,
+      description: rule.description ?? '',
+      rationale: rule.rationale ?? '',
+      audit: rule.audit ?? '',
+      remediation: rule.remediation ?? '',
+      references: rule.references,
+      controls: Object.entries(rule.controls).map(([framework, value]) => ({ framework, value: controlText(value) })),
+      params: Object.entries(rule.params ?? {}).map(([name, value]) => ({ name, value: JSON.stringify(value) })),
+      counts: count(results.summary.byRule[rule.id]),
+      attention: findings.filter((f) => ATTENTION.has(f.status)).map(view(true)),
+      settled: findings.filter((f) => f.status === 'pass' || f.status === 'skip').map(view(false)),
+    };
+  });
+  const waived = results.findings
+    .filter((f) => f.status === 'waived')
+    .map((f, i) => {
+      anchors.set(f, anchors.get(f) ?? `waived-${i}`);
+      return view(true)(f);
+    });
   const report: ReportView = {
-    accounts: unique(results.inputs.map((i) => i.account)),
+    title: reportTitle(results),
+    verdict: verdictOf(results),
+    matrix: matrixOf(results, anchors),
+    accounts: unique([
+      ...results.inputs.map((i) => i.account),
+      ...results.findings.map((f) => f.resource.account).filter((a) => /^\d{12}$/.test(a)),
+      ...Object.keys(results.documents).flatMap((id) => /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(id)?.[1] ?? []),
+    ]),
     regions: unique(results.inputs.flatMap((i) => i.regions ?? [])),
     incomplete: results.summary.incompleteInputs > 0,
     collectionErrors,
@@ -151,29 +224,75 @@ export function reportContext(results: ResultsDocument): ReportContext {
       severity,
       counts: STATUSES.map((status) => ({ status, count: results.summary.bySeverity[severity][status] })),
     })),
-    rules: results.rules.map((rule) => {
-      const findings = [...(byRule.get(rule.id) ?? [])].sort((a, b) => (ORDER.get(a.status) ?? 0) - (ORDER.get(b.status) ?? 0));
-      return {
-        id: rule.id,
-        title: rule.title,
-        severity: rule.severity,
-        description: rule.description ?? '',
-        rationale: rule.rationale ?? '',
-        audit: rule.audit ?? '',
-        remediation: rule.remediation ?? '',
-        references: rule.references,
-        controls: Object.entries(rule.controls).map(([framework, value]) => ({ framework, value: controlText(value) })),
-        params: Object.entries(rule.params ?? {}).map(([name, value]) => ({ name, value: JSON.stringify(value) })),
-        counts: count(results.summary.byRule[rule.id]),
-        attention: findings.filter((f) => ATTENTION.has(f.status)).map(view(true)),
-        settled: findings.filter((f) => f.status === 'pass' || f.status === 'skip').map(view(false)),
-      };
-    }),
-    waived: results.findings.filter((f) => f.status === 'waived').map(view(true)),
+    rules,
+    waived,
     waivers: results.waivers ?? null,
     policies: documents.policies(),
   };
   return { ...results, report };
+}
+
+function anchorOf(anchors: ReadonlyMap<Finding, string>, f: Finding): string {
+  return anchors.get(f) ?? '';
+}
+
+const CIS_TITLE = 'CloudTrail logs encrypted at rest using KMS CMKs';
+
+/** The title from the packs that ran: the CIS control for the built-in pack alone, else the packs' names. */
+function reportTitle(results: ResultsDocument): string {
+  const packs = results.packs.filter((p) => p.name !== 'trailguard');
+  if (packs.length === 1 && packs[0]?.source === 'built-in') return CIS_TITLE;
+  const names = packs.map((p) => (p.source === 'built-in' ? CIS_TITLE : p.name));
+  return names.length === 0 ? 'trailguard checks' : names.join(' · ');
+}
+
+const ATTENTION_ORDER: Readonly<Record<Status, number>> = { fail: 0, error: 1, unknown: 2, waived: 3, pass: 4, skip: 5 };
+
+function verdictOf(results: ResultsDocument): VerdictView {
+  const counts = STATUSES.map((status) => ({ status, count: results.summary.byStatus[status] })).filter((c) => c.count > 0);
+  const complete = results.summary.incompleteInputs === 0;
+  const byResource = groupBy(results.findings, (f) => f.resource.id);
+  const needing = [...byResource.values()].filter((list) => list.some((f) => ATTENTION.has(f.status))).length;
+  return {
+    outcome: results.summary.failing > 0 ? 'fails' : complete ? 'passes' : 'incomplete',
+    failing: results.summary.failing,
+    threshold: `fail or error${results.failOnUnknown ? ' or unknown' : ''} at or above ${results.failOn}`,
+    complete,
+    counts,
+    resourcesNeedingAttention: needing,
+    resources: byResource.size,
+  };
+}
+
+/** Resources × rules: every resource with a finding that needs attention, failing ones first, then by name. */
+function matrixOf(results: ResultsDocument, anchors: ReadonlyMap<Finding, string>): MatrixView {
+  const rules = results.rules.map((r) => ({ id: r.id, title: r.title }));
+  const column = new Map(rules.map((r, i) => [r.id, i]));
+  const byResource = groupBy(results.findings, (f) => f.resource.id);
+  const rows: (MatrixRow & { readonly rank: number })[] = [];
+  let settled = 0;
+  for (const findings of byResource.values()) {
+    if (!findings.some((f) => ATTENTION.has(f.status))) {
+      settled++;
+      continue;
+    }
+    const first = findings[0] as Finding;
+    const cells: { status: Status | null; anchor: string | null }[] = rules.map(() => ({ status: null, anchor: null }));
+    for (const f of findings) {
+      const i = column.get(f.ruleId);
+      if (i !== undefined) cells[i] = { status: f.status, anchor: anchors.get(f) ?? null };
+    }
+    rows.push({
+      resource: first.resource.id,
+      name: first.resource.name ?? first.resource.id,
+      account: first.resource.account,
+      region: first.resource.region,
+      cells,
+      rank: Math.min(...findings.map((f) => ATTENTION_ORDER[f.status])),
+    });
+  }
+  rows.sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
+  return { rules, rows: rows.map(({ rank: _, ...row }) => row), settled };
 }
 
 /** The documents evidence refers to (key entries by ARN), in ARN order, with their policies. */
@@ -205,9 +324,10 @@ class DocumentIndex {
 }
 
 /** A finding for display; `full` adds the statements its evidence names (kept out of passing rows at scale). */
-function findingView(f: Finding, documents: DocumentIndex, full: boolean): FindingView {
+function findingView(f: Finding, documents: DocumentIndex, full: boolean, anchor: string): FindingView {
   const evidence = evidenceItems(f);
   return {
+    anchor,
     status: f.status,
     ruleId: f.ruleId,
     resource: f.resource.id,

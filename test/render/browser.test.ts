@@ -114,6 +114,35 @@ describe.runIf(executable !== undefined)('the HTML report in headless Chromium',
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('opens on the verdict and the resources needing attention, above the fold; each cell links to its finding', async () => {
+    const { html, summary } = await report(dir, 'non-compliant-top', NON_COMPLIANT);
+    const { page, errors } = await open(html);
+    const fold = 900;
+    const verdict = page.locator('#verdict');
+    expect(await verdict.innerText()).toContain(`Fails: ${summary.failing} finding(s) fail the run (fail or error at or above info)`);
+    const box = await verdict.boundingBox();
+    expect(box !== null && box.y + box.height <= fold).toBe(true);
+    const matrix = page.locator('#matrix-table');
+    const top = await matrix.boundingBox();
+    expect(top !== null && top.y < fold).toBe(true);
+    // Failing trails first: the first row has a fail.
+    const firstRow = matrix.locator('tbody tr').first();
+    expect(await firstRow.locator('.status.fail').count()).toBeGreaterThan(0);
+    // Every linked cell lands on an element that is that finding, with the same status.
+    const links = await matrix.locator('a[href^="#finding-"]').evaluateAll((as) =>
+      as.map((a) => {
+        const target = a.ownerDocument.getElementById((a.getAttribute('href') ?? '').slice(1));
+        return {
+          status: a.textContent,
+          target: target?.getAttribute('data-status') ?? target?.querySelector('.status')?.textContent ?? null,
+        };
+      }),
+    );
+    expect(links.length).toBeGreaterThan(10);
+    for (const link of links) expect(link.target).toBe(link.status);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('for the example organisation, shows every trail with its verdict', async () => {
     const { html, summary } = await report(dir, 'organisation', ORGANISATION);
     const { page, errors } = await open(html);
