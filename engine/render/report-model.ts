@@ -58,7 +58,8 @@ export interface VerdictView {
 }
 
 export interface MatrixView {
-  readonly rules: readonly { readonly id: string; readonly title: string }[];
+  /** The rules, numbered from 1 (`R1`…) for the table's narrow columns. */
+  readonly rules: readonly { readonly id: string; readonly title: string; readonly number: number }[];
   /** Resources with a finding that needs attention (fail, error, unknown), failing ones first. */
   readonly rows: readonly MatrixRow[];
   /** Resources whose every finding passed, was skipped or waived: counted, not listed. */
@@ -266,7 +267,7 @@ function verdictOf(results: ResultsDocument): VerdictView {
 
 /** Resources × rules: every resource with a finding that needs attention, failing ones first, then by name. */
 function matrixOf(results: ResultsDocument, anchors: ReadonlyMap<Finding, string>): MatrixView {
-  const rules = results.rules.map((r) => ({ id: r.id, title: r.title }));
+  const rules = results.rules.map((r, i) => ({ id: r.id, title: r.title, number: i + 1 }));
   const column = new Map(rules.map((r, i) => [r.id, i]));
   const byResource = groupBy(results.findings, (f) => f.resource.id);
   const rows: (MatrixRow & { readonly rank: number })[] = [];
