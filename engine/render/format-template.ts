@@ -62,7 +62,7 @@ function templateError(error: unknown, file: string): TrailguardError {
   return new TrailguardError({ code: 'template', file, ...where, message }, { cause: error });
 }
 
-export const markdownFormatter = templateFormatter('markdown', 'md', 'report.md.hbs', 'a Markdown report (GitHub-flavoured)');
+export const markdownFormatter = templateFormatter('markdown-full', 'md', 'report.md.hbs', 'the whole Markdown report (GitHub-flavoured)');
 export const htmlFormatter = templateFormatter('html', 'html', 'report.html.hbs', 'a self-contained HTML evidence report');
 /** `--template FILE`: the user's template, over the same context as the built-in reports. */
 export const customTemplateFormatter = templateFormatter('template', 'txt', '', "a user's Handlebars template (--template)");

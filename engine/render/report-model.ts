@@ -239,8 +239,8 @@ function anchorOf(anchors: ReadonlyMap<Finding, string>, f: Finding): string {
 
 const CIS_TITLE = 'CloudTrail logs encrypted at rest using KMS CMKs';
 
-/** The title from the packs that ran: the CIS control for the built-in pack alone, else the packs' names. */
-function reportTitle(results: ResultsDocument): string {
+/** The report's title from the packs that ran: the CIS control for the built-in pack alone, else the packs' names. */
+export function reportTitle(results: Pick<ResultsDocument, 'packs'>): string {
   const packs = results.packs.filter((p) => p.name !== 'trailguard');
   if (packs.length === 1 && packs[0]?.source === 'built-in') return CIS_TITLE;
   const names = packs.map((p) => (p.source === 'built-in' ? CIS_TITLE : p.name));

@@ -78,7 +78,8 @@ describe('trailguard check outputs', () => {
   });
 
   it.each([
-    ['markdown', 'report.md', '### fail: default-sse-s3 (222233334444, us-east-1)'],
+    ['markdown-full', 'report.md', '### fail: default-sse-s3 (222233334444, us-east-1)'],
+    ['markdown', 'summary.md', '### default-sse-s3: R2 cloudtrail-sse-kms'],
     ['html', 'report.html', '<span class="status fail">fail</span>'],
     ['json', 'results.json', '"resultsVersion": 2'],
   ])('--format %s --out writes the report atomically', async (format, file, text) => {
@@ -143,7 +144,7 @@ describe('trailguard check on bad input: one clear line, exit 2, nothing written
     [
       'an unknown --format',
       ['check', COMPLIANT, '--format', 'xml'],
-      'trailguard: unknown --format "xml": expected one of json, markdown, html, sarif, junit, csv, asff, ocsf [usage]',
+      'trailguard: unknown --format "xml": expected one of json, markdown, markdown-full, html, sarif, junit, csv, asff, ocsf [usage]',
     ],
     [
       'an unknown --fail-on',

@@ -29,7 +29,7 @@ describe('trailguard render', () => {
     expect(json.stdout).toBe(readFileSync(results, 'utf8'));
 
     const saved = JSON.parse(readFileSync(results, 'utf8')) as { generatedAt: string; summary: { failing: number; total: number } };
-    const markdown = await cli(['render', results, '--format', 'markdown']);
+    const markdown = await cli(['render', results, '--format', 'markdown-full']);
     expect(markdown.code).toBe(0);
     expect(markdown.stdout).toContain(`Generated ${saved.generatedAt} by trailguard`);
     expect(markdown.stdout).toContain(`**${saved.summary.failing}** failing finding(s) of ${saved.summary.total}.`);
@@ -88,7 +88,7 @@ describe('trailguard render', () => {
     // The version 1 document of this run: each finding with its resource and evidence in full, no shared lists.
     const { findings, documents, summary, ...head } = resolveResults(JSON.parse(readFileSync(results, 'utf8')));
     const v1 = write('results-v1.json', `${JSON.stringify({ ...head, resultsVersion: 1, findings, documents, summary }, null, 2)}\n`);
-    for (const format of ['json', 'markdown', 'html', 'sarif', 'junit', 'csv']) {
+    for (const format of ['json', 'markdown', 'markdown-full', 'html', 'sarif', 'junit', 'csv', 'asff', 'ocsf']) {
       const [fromV1, fromV2] = await Promise.all([cli(['render', v1, '--format', format]), cli(['render', results, '--format', format])]);
       expect(fromV1.code, format).toBe(0);
       expect(fromV1.stdout, format).toBe(fromV2.stdout);
@@ -175,7 +175,7 @@ describe('trailguard render', () => {
       stderr: 'trailguard: give either --format or --template, not both [usage]\n',
     });
     expect((await cli(['render', results, '--format', 'pdf'])).stderr).toBe(
-      'trailguard: unknown --format "pdf": expected one of json, markdown, html, sarif, junit, csv, asff, ocsf [usage]\n',
+      'trailguard: unknown --format "pdf": expected one of json, markdown, markdown-full, html, sarif, junit, csv, asff, ocsf [usage]\n',
     );
     expect((await cli(['render'])).code).toBe(2);
   });

@@ -127,7 +127,7 @@ describe('check --waivers', () => {
       '<tr data-state="unused">',
     ]);
     expect(html.stdout).toContain('<td><strong>expired</strong>: it ended on 2020-01-01; the finding it matches is not waived</td>');
-    const markdown = await cli(['check', NON_COMPLIANT, '--waivers', file, '--format', 'markdown']);
+    const markdown = await cli(['check', NON_COMPLIANT, '--waivers', file, '--format', 'markdown-full']);
     expect(markdown.stdout).toContain(
       `| ${file}:11:3 | cloudtrail-sse-kms | ${trail('no-such-trail')} | **unused**: it matches no finding | security@example.com | 2099-12-31 | accepted risk, tracked in SEC-1 |`,
     );

@@ -71,7 +71,7 @@ describe('hostile trail names, bucket names, statement Sids and waivers', () => 
   });
 
   it('Markdown: rendered by a CommonMark/GFM parser with raw HTML on, no data becomes markup and every table keeps its columns', async () => {
-    const markdown = await rendered('markdown');
+    const markdown = await rendered('markdown-full');
     const parser = new MarkdownIt({ html: true });
     const html = parser.render(markdown);
     expect(html).not.toMatch(INJECTED);

@@ -5,7 +5,7 @@ const firstLines = (markdown: string, n: number) => markdown.split('\n').slice(0
 
 describe('the report opens on what ran and how it came out', () => {
   it('the title names the packs that ran: the CIS control for the built-in pack, the pack names otherwise', async () => {
-    const builtin = await cli(['check', 'examples/compliant/snapshot.json', '--format', 'markdown']);
+    const builtin = await cli(['check', 'examples/compliant/snapshot.json', '--format', 'markdown-full']);
     expect(builtin.stdout.split('\n')[0]).toBe('# Evidence report: CloudTrail logs encrypted at rest using KMS CMKs');
     const custom = await cli([
       'check',
@@ -17,7 +17,7 @@ describe('the report opens on what ran and how it came out', () => {
       'markdown',
     ]);
     expect(custom.stdout.split('\n')[0]).toBe('# Evidence report: example-custom');
-    const both = await cli(['check', 'examples/compliant/snapshot.json', '--rules', 'examples/audit-pack', '--format', 'markdown']);
+    const both = await cli(['check', 'examples/compliant/snapshot.json', '--rules', 'examples/audit-pack', '--format', 'markdown-full']);
     expect(both.stdout.split('\n')[0]).toBe('# Evidence report: CloudTrail logs encrypted at rest using KMS CMKs · example-audit');
     const html = await cli([
       'check',
@@ -32,14 +32,14 @@ describe('the report opens on what ran and how it came out', () => {
   });
 
   it('the verdict: fails, passes, or passes with coverage incomplete', async () => {
-    const fails = await cli(['check', 'examples/non-compliant/snapshot.json', '--format', 'markdown']);
+    const fails = await cli(['check', 'examples/non-compliant/snapshot.json', '--format', 'markdown-full']);
     expect(firstLines(fails.stdout, 6)).toContain(
       '> **Fails**: 10 finding(s) fail the run (fail or error at or above info); 9 of 9 resource(s) need attention; coverage is **incomplete**.',
     );
-    const passes = await cli(['check', 'examples/compliant/snapshot.json', '--format', 'markdown']);
+    const passes = await cli(['check', 'examples/compliant/snapshot.json', '--format', 'markdown-full']);
     expect(firstLines(passes.stdout, 6)).toContain('> **Passes**: 0 finding(s) fail the run');
     // Failing only at critical: nothing fails the run, but a Region was not listed.
-    const incomplete = await cli(['check', 'examples/non-compliant/snapshot.json', '--format', 'markdown', '--fail-on', 'critical']);
+    const incomplete = await cli(['check', 'examples/non-compliant/snapshot.json', '--format', 'markdown-full', '--fail-on', 'critical']);
     expect(firstLines(incomplete.stdout, 6)).toContain(
       '> **Passes, but coverage is incomplete**: 0 finding(s) fail the run (fail or error at or above critical)',
     );
@@ -51,7 +51,7 @@ describe('the report opens on what ran and how it came out', () => {
       'examples/organisation/member-snapshot.json',
       'examples/organisation/log-archive-snapshot.json',
       '--format',
-      'markdown',
+      'markdown-full',
     ]);
     expect(run.stdout).toContain('Accounts: 123456789012, 210987654321, 333344445555.');
   });

@@ -10,7 +10,7 @@ describe('report file snapshots', () => {
     ['organisation', ORGANISATION],
     ['compliant', COMPLIANT],
   ])('Markdown and HTML for the %s example', async (name, snapshots) => {
-    await expect(await render('markdown', snapshots)).toMatchFileSnapshot(`__snapshots__/${name}.md`);
+    await expect(await render('markdown-full', snapshots)).toMatchFileSnapshot(`__snapshots__/${name}.md`);
     await expect(await render('html', snapshots)).toMatchFileSnapshot(`__snapshots__/${name}.html`);
   });
 });
