@@ -36,16 +36,23 @@ export async function runValidate(args: ValidateArgs): Promise<number> {
   const { packs, failure: rules } = await loadRulePacksChecked(paths, { params: args.params, allowOutsidePack: args.allowOutsidePack });
   // The tests files are checked even when a rule is not, so one run names every problem.
   const tests = await Promise.allSettled(packs.map((pack) => loadPackTests(pack)));
+  // Warnings do not fail the run: names declared and never read, expectations no resource can meet. With errors, the
+  // warnings of files without errors are told among them (a file with errors is fixed first: its names may be why).
+  const warnings = packs.flatMap((pack, i) => {
+    const loaded = tests[i];
+    return [...pack.warnings, ...(loaded?.status === 'fulfilled' ? unusedExpectations(pack, loaded.value) : [])];
+  });
   const failure = combineErrors([
     ...(rules === undefined ? [] : [rules]),
     ...tests.flatMap((t) => (t.status === 'rejected' ? [t.reason] : [])),
   ]);
-  if (failure !== undefined) throw failure;
-  // Warnings do not fail the run: names declared and never read, expectations no resource can meet.
-  const warnings = packs.flatMap((pack, i) => [
-    ...pack.warnings,
-    ...unusedExpectations(pack, (tests[i] as PromiseFulfilledResult<Parameters<typeof unusedExpectations>[1]>).value),
-  ]);
+  if (failure !== undefined) {
+    const failed = new Set(failure.diagnostics.map((d) => d.file));
+    throw combineErrors(
+      [failure],
+      warnings.filter((w) => !failed.has(w.file)),
+    );
+  }
   for (const warning of sortDiagnostics(warnings)) process.stderr.write(`${formatDiagnostic(warning)}\n`);
   const lines = packs.map((pack, i) => {
     const count = (tests[i] as PromiseFulfilledResult<unknown[]>).value.length;

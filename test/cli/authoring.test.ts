@@ -109,6 +109,20 @@ assert:
     ]);
   });
 
+  it('with errors in other files, the warnings are told among them; a file with errors gets no warnings', async () => {
+    const dir = pack({
+      'a.yaml': `${HEAD.replace('id: r', 'id: a')}params:\n  spare: { type: string, default: x }\nassert:\n  - { path: $.Name, op: exists }\n`,
+      'b.yaml': `${HEAD.replace('id: r', 'id: b')}params:\n  spare: { type: string, default: x }\nassert:\n  - { path: $.Name, op: equls, value: x }\n`,
+    });
+    const run = await cli(['validate', dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')).toEqual([
+      `${dir}/a.yaml:6:3 warning: parameter spare is declared but never read: read it as {{params.spare}}, or remove it [unused-parameter]`,
+      expect.stringMatching(new RegExp(`^${dir}/b\\.yaml:8:25 unknown operator "equls" \\(did you mean "equals"\\?\\)`)),
+      '',
+    ]);
+  });
+
   it('twin: names read anywhere a rule reads them — paths, templates, lookups, fixes — are not warned about', async () => {
     const dir = pack({
       'r.yaml': `${HEAD}params:
