@@ -16,6 +16,8 @@ export interface ReportContext extends ResultsDocument {
 }
 
 export interface ReportView {
+  /** Each pack that ran, with the control mappings all of its rules share (printed once, not per rule). */
+  readonly packs: readonly PackView[];
   /** The report's title, from the packs that ran (the CIS control when only the built-in pack did). */
   readonly title: string;
   /** The overall result, first thing on the page. */
@@ -41,6 +43,12 @@ export interface ReportView {
   readonly waivers: readonly WaiverOutcome[] | null;
   /** Every key policy the evidence refers to, printed once, each statement with an anchor rows link to. */
   readonly policies: readonly PolicyView[];
+}
+
+export interface PackView {
+  readonly name: string;
+  readonly version: string;
+  readonly controls: readonly { readonly framework: string; readonly value: string }[];
 }
 
 export interface VerdictView {
@@ -99,6 +107,7 @@ export interface RuleSection {
   readonly audit: string;
   readonly remediation: string;
   readonly references: readonly string[];
+  /** The rule's control mappings, unless every rule of its pack has the same (then they are the pack's). */
   readonly controls: readonly { readonly framework: string; readonly value: string }[];
   /** The rule's parameters in this run, values as JSON. */
   readonly params: readonly { readonly name: string; readonly value: string }[];
@@ -180,6 +189,21 @@ export function reportContext(results: ResultsDocument): ReportContext {
       coveredBy: e.coveredBy ?? null,
     })),
   );
+  // Control mappings every rule of a pack shares (the built-in rules all map to the same CIS control) are the pack's.
+  const sharedControls = new Map<string, string>();
+  for (const [pack, list] of groupBy(results.rules, (r) => r.pack)) {
+    const texts = new Set(list.map((r) => JSON.stringify(r.controls)));
+    if (list.length > 1 && texts.size === 1 && Object.keys(list[0]?.controls ?? {}).length > 0)
+      sharedControls.set(pack, [...texts][0] as string);
+  }
+  const packs: PackView[] = results.packs.map((p) => {
+    const shared = sharedControls.get(p.name);
+    return {
+      name: p.name,
+      version: p.version,
+      controls: shared === undefined ? [] : controlsOf(JSON.parse(shared) as Record<string, unknown>),
+    };
+  });
   const rules: RuleSection[] = results.rules.map((rule, r) => {
     const findings = [...(byRule.get(rule.id) ?? [])].sort((a, b) => (ORDER.get(a.status) ?? 0) - (ORDER.get(b.status) ?? 0));
     for (const [i, f] of findings.entries()) anchors.set(f, `finding-${r}-${i}`);
@@ -192,7 +216,7 @@ export function reportContext(results: ResultsDocument): ReportContext {
       audit: rule.audit ?? '',
       remediation: rule.remediation ?? '',
       references: rule.references,
-      controls: Object.entries(rule.controls).map(([framework, value]) => ({ framework, value: controlText(value) })),
+      controls: sharedControls.get(rule.pack) === undefined ? controlsOf(rule.controls) : [],
       params: Object.entries(rule.params ?? {}).map(([name, value]) => ({ name, value: JSON.stringify(value) })),
       counts: count(results.summary.byRule[rule.id]),
       attention: findings.filter((f) => ATTENTION.has(f.status)).map(view(true)),
@@ -206,6 +230,7 @@ export function reportContext(results: ResultsDocument): ReportContext {
       return view(true)(f);
     });
   const report: ReportView = {
+    packs,
     title: reportTitle(results),
     verdict: verdictOf(results),
     matrix: matrixOf(results, anchors),
@@ -376,6 +401,10 @@ function mergedPolicy(policy: unknown, statement: unknown): string | null {
   const sid = (statement as { Sid?: unknown }).Sid;
   const kept = existing.filter((s) => sid === undefined || (s as { Sid?: unknown } | null)?.Sid !== sid);
   return JSON.stringify({ ...document, Statement: [...kept, statement] }, null, 2);
+}
+
+function controlsOf(controls: Readonly<Record<string, unknown>>): { framework: string; value: string }[] {
+  return Object.entries(controls).map(([framework, value]) => ({ framework, value: controlText(value) }));
 }
 
 function controlText(value: unknown): string {

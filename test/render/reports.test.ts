@@ -49,11 +49,12 @@ describe('the HTML report', () => {
     expect(await render('html', COMPLIANT)).toContain('Coverage is complete');
   });
 
-  it('links only https references, and its own key-policy appendix', async () => {
+  it('links only https references, its own key-policy appendix, its findings and its rules', async () => {
     const html = await render('html', COMPLIANT);
     const hrefs = html.match(/href="[^"]*"/g) ?? [];
-    for (const href of hrefs) expect(href).toMatch(/^href="(https:\/\/|#policy-\d+-statement-\d+")/);
-    // Every internal link lands on a statement of the appendix.
+    for (const href of hrefs)
+      expect(href).toMatch(/^href="(https:\/\/|#policy-\d+-statement-\d+"|#finding-\d+-\d+"|#rule-(about-)?[a-z0-9-]+")/);
+    // Every internal link lands on an element of the report.
     for (const [, anchor] of html.matchAll(/href="#([^"]+)"/g)) expect(html).toContain(`id="${anchor}"`);
     expect(hrefs.filter((h) => h.startsWith('href="#'))).not.toHaveLength(0);
   });
