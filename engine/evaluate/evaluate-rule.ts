@@ -2,6 +2,7 @@ import { parseArn } from '../core/arn.js';
 import { DataError, InternalError } from '../core/errors.js';
 import { groupBy } from '../core/group-by.js';
 import type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Status } from '../core/model.js';
+import { stableJson } from '../core/stable-json.js';
 import { newCheckMemo } from '../iam/check-policy.js';
 import type { OperatorContext } from '../operators/types.js';
 import {
@@ -134,14 +135,6 @@ function choose(copies: readonly Resource[]): Resource {
     ...chosen,
     conflict: `${chosen.ref.id} is listed ${candidates.length} times with different contents (${fields} differ between ${chosen.snapshot.path} and ${differing.snapshot.path}): which copy is right cannot be told`,
   };
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 function differingFields(a: unknown, b: unknown): string {

@@ -1,5 +1,6 @@
 import { statementLabel } from '../core/evidence.js';
 import type { Finding, ResourceRef, Status } from '../core/model.js';
+import { stableJson } from '../core/stable-json.js';
 import type { ResultsDocument } from './results.js';
 
 /** One (rule, resource) pair whose finding the two results compare. */
@@ -119,10 +120,10 @@ function keys(documents: Readonly<Record<string, unknown>>): Map<string, unknown
 function policyChange(key: string, before: unknown, after: unknown): PolicyChange | undefined {
   const then = statements(before);
   const now = statements(after);
-  const thenTexts = new Set(then.map((s) => canonical(s.statement)));
-  const nowTexts = new Set(now.map((s) => canonical(s.statement)));
-  const added = now.filter((s) => !thenTexts.has(canonical(s.statement)));
-  const removed = then.filter((s) => !nowTexts.has(canonical(s.statement)));
+  const thenTexts = new Set(then.map((s) => stableJson(s.statement)));
+  const nowTexts = new Set(now.map((s) => stableJson(s.statement)));
+  const added = now.filter((s) => !thenTexts.has(stableJson(s.statement)));
+  const removed = then.filter((s) => !nowTexts.has(stableJson(s.statement)));
   return added.length === 0 && removed.length === 0 ? undefined : { key, added, removed };
 }
 
@@ -134,12 +135,4 @@ function statements(document: unknown): ChangedStatement[] {
     const sid = (statement as { Sid?: unknown } | null)?.Sid;
     return { label: statementLabel({ index, sid }), statement };
   });
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }

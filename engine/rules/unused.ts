@@ -42,33 +42,23 @@ export function unusedNames(source: YamlSource): Diagnostic[] {
   // A parameter's default may read another parameter.
   if (isObject(data.params)) visit(data.params, 'params');
   const out: Diagnostic[] = [];
-  if (isObject(data.params)) {
-    for (const name of Object.keys(data.params)) {
-      if (params.has(name)) continue;
-      out.push({
-        ...source.problem(
-          'unused-parameter',
-          `/params/${name}`,
-          `parameter ${name} is declared but never read: read it as {{params.${name}}}, or remove it`,
-          true,
-        ),
-        severity: 'warning',
-      });
-    }
+  const warn = (code: 'unused-parameter' | 'unused-binding', pointer: string, message: string) =>
+    out.push({ ...source.problem(code, pointer, message, true), severity: 'warning' });
+  for (const name of isObject(data.params) ? Object.keys(data.params) : []) {
+    if (!params.has(name))
+      warn(
+        'unused-parameter',
+        `/params/${name}`,
+        `parameter ${name} is declared but never read: read it as {{params.${name}}}, or remove it`,
+      );
   }
-  if (isObject(data.let)) {
-    for (const name of Object.keys(data.let)) {
-      if (roots.has(name)) continue;
-      out.push({
-        ...source.problem(
-          'unused-binding',
-          `/let/${name}`,
-          `binding ${name} is defined but never read: read it in a path (${name}.…) or a template ({{${name}…}}), or remove it`,
-          true,
-        ),
-        severity: 'warning',
-      });
-    }
+  for (const name of isObject(data.let) ? Object.keys(data.let) : []) {
+    if (!roots.has(name))
+      warn(
+        'unused-binding',
+        `/let/${name}`,
+        `binding ${name} is defined but never read: read it in a path (${name}.…) or a template ({{${name}…}}), or remove it`,
+      );
   }
   return out;
 }
