@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
 import { packagePath } from '../core/package-root.js';
 import { fencedBlock, markdownText } from './markdown-text.js';
+import { richHtml, richMarkdown } from './rich-text.js';
 
 /**
  * The one Handlebars environment: strict mode (a misspelt field is an error, not an empty string), HTML escaping
@@ -37,14 +38,47 @@ function fence(value: unknown, language: unknown): Handlebars.SafeString {
   return new (handlebars().handlebars.SafeString)(fencedBlock(value, language));
 }
 
+/**
+ * A rule text written in Markdown, rendered as HTML with everything in it escaped (no raw HTML, images or non-https
+ * links); an optional second argument is a bold lead-in to its first paragraph.
+ */
+function rich(value: unknown, ...rest: unknown[]): Handlebars.SafeString {
+  const lead = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+  return new (handlebars().handlebars.SafeString)(richHtml(value, lead));
+}
+
+/** The same rule text for a Markdown report: its structure kept, every text escaped, only https links. */
+function richMd(value: unknown): Handlebars.SafeString {
+  return new (handlebars().handlebars.SafeString)(richMarkdown(value));
+}
+
+/** An identifier (an ARN) HTML-escaped, with a line-break opportunity after each `:` and `/` and nowhere else. */
+function wrap(value: unknown): Handlebars.SafeString {
+  const { handlebars: module } = handlebars();
+  return new module.SafeString(module.escapeExpression(String(value ?? '')).replace(/[:/]/g, '$&<wbr>'));
+}
+
+/** A list cut into consecutive pieces of `size` (a long table as several, so a browser lays out only those in view). */
+function chunks(list: unknown, size: unknown): unknown[][] {
+  if (!Array.isArray(list)) return [];
+  const n = typeof size === 'number' && Number.isInteger(size) && size > 0 ? size : list.length || 1;
+  const out: unknown[][] = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
+}
+
 export const HELPERS = {
   eq: (a: unknown, b: unknown) => a === b,
   md,
   fence,
+  rich,
+  richMd,
   json: (value: unknown) => JSON.stringify(value, null, 2),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
   /** Only https links are made clickable. */
   isHttps: (value: unknown) => typeof value === 'string' && /^https:\/\/[^\s"'<>]+$/.test(value),
+  wrap,
+  chunks,
 } as const;
 
 /** How many arguments each helper needs: fewer is a located template error, not `[object Object]` in a report. */
@@ -52,6 +86,10 @@ const ARITY: Readonly<Record<string, number>> = {
   eq: 2,
   md: 1,
   fence: 1,
+  rich: 1,
+  richMd: 1,
+  wrap: 1,
+  chunks: 2,
   json: 1,
   join: 1,
   isHttps: 1,

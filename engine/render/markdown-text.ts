@@ -4,11 +4,12 @@ const HTML_SPECIAL: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt
 
 /** Inline Markdown text: no Markdown or HTML in the value takes effect; newlines become <br> (safe in a table cell). */
 export function markdownText(value: unknown): string {
-  return String(value ?? '')
-    .trimEnd()
-    .replace(MARKDOWN_SPECIAL, '\\$&')
-    .replace(/[&<>]/g, (c) => HTML_SPECIAL[c] ?? c)
-    .replace(/\r?\n/g, '<br>');
+  return escapeMarkdown(String(value ?? '').trimEnd()).replace(/\r?\n/g, '<br>');
+}
+
+/** Text with every character that Markdown or HTML would act on escaped, nothing else changed. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(MARKDOWN_SPECIAL, '\\$&').replace(/[&<>]/g, (c) => HTML_SPECIAL[c] ?? c);
 }
 
 /** A fenced code block whose fence is longer than any backtick run inside, so the text cannot break out. */

@@ -3,8 +3,17 @@ import { groupBy } from '../core/group-by.js';
 import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../core/model.js';
 import type { ResultsDocument } from '../results/results.js';
 import type { WaiverOutcome } from '../waivers/waivers.js';
+import { compactJson } from './compact-json.js';
 import { evidenceItems } from './formatter.js';
-import { type PolicyView, policyView, type StatementLink, type StatementView, statementLinks, statementViews } from './statement-views.js';
+import {
+  type PolicyView,
+  policyAnchor,
+  policyView,
+  type StatementLink,
+  type StatementView,
+  statementLinks,
+  statementViews,
+} from './statement-views.js';
 
 /**
  * What report templates read: the results document itself, plus `report`, the same results arranged for reading —
@@ -35,9 +44,14 @@ export interface ReportView {
   /** Failed calls whose data another input holds. */
   readonly covered: number;
   readonly statusCounts: readonly Count[];
+  /** Per severity that has a finding, the count of each status. */
   readonly severityRows: readonly { readonly severity: string; readonly counts: readonly Count[] }[];
   readonly statuses: readonly Status[];
   readonly rules: readonly RuleSection[];
+  /** Each resource the matrix lists, in its order: its findings that need attention, and one fix per key. */
+  readonly resources: readonly ResourceSection[];
+  /** Resources whose every finding passed, was skipped or waived, one compact row each. */
+  readonly passing: readonly PassingRow[];
   readonly waived: readonly FindingView[];
   /** With --waivers: every waiver and what became of it; null when the run had no waivers file. */
   readonly waivers: readonly WaiverOutcome[] | null;
@@ -48,7 +62,10 @@ export interface ReportView {
 export interface PackView {
   readonly name: string;
   readonly version: string;
+  readonly source: string;
   readonly controls: readonly { readonly framework: string; readonly value: string }[];
+  /** The pack's rules, in the order they ran. */
+  readonly rules: readonly RuleSection[];
 }
 
 export interface VerdictView {
@@ -74,13 +91,97 @@ export interface MatrixView {
   readonly settled: number;
 }
 
-export interface MatrixRow {
+/** Which resource a row or section is about. */
+export interface ResourceRef {
+  /** Its id (the ARN). */
   readonly resource: string;
   readonly name: string;
   readonly account: string;
   readonly region: string;
+}
+
+export interface MatrixRow extends ResourceRef {
+  /** The id of the resource's section in the report. */
+  readonly anchor: string;
   /** One per matrix rule, in order; `status` null when the rule gave this resource no finding. */
   readonly cells: readonly { readonly status: Status | null; readonly anchor: string | null }[];
+}
+
+/** One resource needing attention: its problems together, and what to change. */
+export interface ResourceSection extends ResourceRef {
+  readonly anchor: string;
+  /** Its fail, error and unknown findings, in rule order. */
+  readonly findings: readonly FindingView[];
+  /**
+   * The same findings as problems to read: findings of several rules with the same status, message and evidence
+   * (three policy rules that cannot judge an unreadable policy) are one problem naming every rule.
+   */
+  readonly problems: readonly ProblemView[];
+  /** Its passing, skipped and waived findings, briefly: the rule and the statements that decided it. */
+  readonly settled: readonly CellView[];
+  /** One fix per key (or per other change), covering every failing rule it helps. */
+  readonly fixes: readonly ResourceFixView[];
+}
+
+/** One problem of a resource: the findings (one per rule) that say the same. */
+export interface ProblemView {
+  readonly status: Status;
+  readonly message: string;
+  /** Each finding it stands for: its rule and its element id (the first finding's is the problem's own). */
+  readonly rules: readonly { readonly ruleId: string; readonly anchor: string }[];
+  readonly evidence: readonly EvidenceView[];
+}
+
+/** What one change does for a resource: for a key policy, every statement its failing rules need, in one policy. */
+export interface ResourceFixView {
+  /** The fix's element id in the report. */
+  readonly anchor: string;
+  /**
+   * When an earlier resource's section already gives this very change (several failing trails share a key), that
+   * section's fix, which this one refers to instead of repeating it; null for the first.
+   */
+  readonly sameAs: { readonly anchor: string; readonly name: string } | null;
+  /**
+   * When an earlier resource's fix says the same and runs the same commands, but adds other statements (a statement
+   * naming each trail): that fix, whose text this one refers to; its own statements are still given.
+   */
+  readonly likeFix: { readonly anchor: string; readonly name: string } | null;
+  /** The key whose policy the change writes; null when it changes something else (the trail, the key's state). */
+  readonly key: string | null;
+  /** The rules whose findings it addresses. */
+  readonly rules: readonly string[];
+  /** What to do, each distinct text once. */
+  readonly summaries: readonly string[];
+  /** The statements to add, as JSON. */
+  readonly statements: readonly string[];
+  /** The key's policy with every one of them added (replacing those with the same Sid), ready for put-key-policy. */
+  readonly policy: string | null;
+  /** The key's policy as recorded, in the key-policy appendix; null when the report does not hold it. */
+  readonly policyAnchor: string | null;
+  readonly commands: readonly string[];
+}
+
+/** A resource whose findings need no attention, in one row. */
+export interface PassingRow extends ResourceRef {
+  /** The key policy its evidence refers to, in the appendix. */
+  readonly policy: { readonly arn: string; readonly anchor: string } | null;
+  /** One per matrix rule, in order. */
+  readonly cells: readonly CellView[];
+}
+
+/** A rule's verdict on a resource in brief: status, the statements that decided it, and a note for skips. */
+export interface CellView {
+  readonly ruleId: string;
+  /** The rule's column number (R1…). */
+  readonly number: number;
+  /** Null when the rule gave the resource no finding. */
+  readonly status: Status | null;
+  /** Where the finding is shown in full (waived findings), or null. */
+  readonly anchor: string | null;
+  /** Statements that decided it, numbered as in the policy, linking into the appendix. */
+  readonly links: readonly StatementLink[];
+  /** Why a skipped finding did not apply; null otherwise. */
+  readonly note: string | null;
 }
 
 export interface CollectionErrorView {
@@ -118,15 +219,11 @@ export interface RuleSection {
   readonly settled: readonly FindingView[];
 }
 
-export interface FindingView {
+export interface FindingView extends ResourceRef {
   /** The id of the finding's element in the report, for links from the matrix. */
   readonly anchor: string;
   readonly status: Status;
   readonly ruleId: string;
-  readonly resource: string;
-  readonly name: string;
-  readonly account: string;
-  readonly region: string;
   readonly message: string;
   readonly evidence: readonly EvidenceView[];
   readonly fix: FixView | null;
@@ -175,7 +272,12 @@ export function reportContext(results: ResultsDocument): ReportContext {
   const byRule = groupBy(results.findings, (f) => f.ruleId);
   const documents = new DocumentIndex(results.documents);
   const anchors = new Map<Finding, string>();
-  const view = (full: boolean) => (f: Finding) => findingView(f, documents, full, anchorOf(anchors, f));
+  const views = new Map<Finding, FindingView>();
+  const view = (full: boolean) => (f: Finding) => {
+    const v = findingView(f, documents, full, anchorOf(anchors, f));
+    views.set(f, v);
+    return v;
+  };
   const count = (counts: Readonly<Record<Status, number>> | undefined) =>
     counts === undefined ? [] : STATUSES.map((status) => ({ status, count: counts[status] })).filter((c) => c.count > 0);
   const collectionErrors = results.inputs.flatMap((input) =>
@@ -196,18 +298,11 @@ export function reportContext(results: ResultsDocument): ReportContext {
     if (list.length > 1 && texts.size === 1 && Object.keys(list[0]?.controls ?? {}).length > 0)
       sharedControls.set(pack, [...texts][0] as string);
   }
-  const packs: PackView[] = results.packs.map((p) => {
-    const shared = sharedControls.get(p.name);
-    return {
-      name: p.name,
-      version: p.version,
-      controls: shared === undefined ? [] : controlsOf(JSON.parse(shared) as Record<string, unknown>),
-    };
-  });
-  const rules: RuleSection[] = results.rules.map((rule, r) => {
+  const rules: (RuleSection & { readonly pack: string })[] = results.rules.map((rule, r) => {
     const findings = [...(byRule.get(rule.id) ?? [])].sort((a, b) => (ORDER.get(a.status) ?? 0) - (ORDER.get(b.status) ?? 0));
     for (const [i, f] of findings.entries()) anchors.set(f, `finding-${r}-${i}`);
     return {
+      pack: rule.pack,
       id: rule.id,
       title: rule.title,
       severity: rule.severity,
@@ -223,17 +318,37 @@ export function reportContext(results: ResultsDocument): ReportContext {
       settled: findings.filter((f) => f.status === 'pass' || f.status === 'skip').map(view(false)),
     };
   });
+  // Rules of no pack that ran (trailguard's own coverage check) are shown as their own pack, first.
+  const ran = new Set(results.packs.map((p) => p.name));
+  const own: PackView[] = [
+    ...groupBy(
+      rules.filter((r) => !ran.has(r.pack)),
+      (r) => r.pack,
+    ),
+  ].map(([name, list]) => ({ name, version: results.tool.version, source: 'trailguard', controls: [], rules: list }));
+  const packs: PackView[] = results.packs.map((p) => {
+    const shared = sharedControls.get(p.name);
+    return {
+      name: p.name,
+      version: p.version,
+      source: p.source,
+      controls: shared === undefined ? [] : controlsOf(JSON.parse(shared) as Record<string, unknown>),
+      rules: rules.filter((r) => r.pack === p.name),
+    };
+  });
+  packs.unshift(...own);
   const waived = results.findings
     .filter((f) => f.status === 'waived')
     .map((f, i) => {
-      anchors.set(f, anchors.get(f) ?? `waived-${i}`);
+      anchors.set(f, `waived-${i}`);
       return view(true)(f);
     });
+  const byResource = new ResourceIndex(results, anchors, views, documents);
   const report: ReportView = {
     packs,
     title: reportTitle(results),
     verdict: verdictOf(results),
-    matrix: matrixOf(results, anchors),
+    matrix: byResource.matrix(),
     accounts: unique([
       ...results.inputs.map((i) => i.account),
       ...results.findings.map((f) => f.resource.account).filter((a) => /^\d{12}$/.test(a)),
@@ -246,11 +361,15 @@ export function reportContext(results: ResultsDocument): ReportContext {
     covered: collectionErrors.filter((e) => e.coveredBy !== null).length,
     statusCounts: count(results.summary.byStatus),
     statuses: STATUSES,
-    severityRows: SEVERITIES.map((severity) => ({
-      severity,
-      counts: STATUSES.map((status) => ({ status, count: results.summary.bySeverity[severity][status] })),
-    })),
+    severityRows: SEVERITIES.filter((severity) => STATUSES.some((status) => results.summary.bySeverity[severity][status] > 0)).map(
+      (severity) => ({
+        severity,
+        counts: STATUSES.map((status) => ({ status, count: results.summary.bySeverity[severity][status] })),
+      }),
+    ),
     rules,
+    resources: byResource.sections(),
+    passing: byResource.passing(),
     waived,
     waivers: results.waivers ?? null,
     policies: documents.policies(),
@@ -290,35 +409,160 @@ function verdictOf(results: ResultsDocument): VerdictView {
   };
 }
 
-/** Resources × rules: every resource with a finding that needs attention, failing ones first, then by name. */
-function matrixOf(results: ResultsDocument, anchors: ReadonlyMap<Finding, string>): MatrixView {
-  const rules = results.rules.map((r, i) => ({ id: r.id, title: r.title, number: i + 1 }));
-  const column = new Map(rules.map((r, i) => [r.id, i]));
-  const byResource = groupBy(results.findings, (f) => f.resource.id);
-  const rows: (MatrixRow & { readonly rank: number })[] = [];
-  let settled = 0;
-  for (const findings of byResource.values()) {
-    if (!findings.some((f) => ATTENTION.has(f.status))) {
-      settled++;
-      continue;
+/**
+ * The findings by resource: those needing attention (failing first, then by name) for the matrix and their own
+ * sections, the rest as compact rows.
+ */
+class ResourceIndex {
+  private readonly rules: readonly { readonly id: string; readonly title: string; readonly number: number }[];
+  private readonly attention: { readonly findings: readonly Finding[]; readonly rank: number; readonly name: string }[] = [];
+  private readonly settled: (readonly Finding[])[] = [];
+
+  constructor(
+    results: ResultsDocument,
+    private readonly anchors: ReadonlyMap<Finding, string>,
+    private readonly views: ReadonlyMap<Finding, FindingView>,
+    private readonly documents: DocumentIndex,
+  ) {
+    this.rules = results.rules.map((r, i) => ({ id: r.id, title: r.title, number: i + 1 }));
+    const column = new Map(this.rules.map((r, i) => [r.id, i]));
+    const inRuleOrder = (a: Finding, b: Finding) => (column.get(a.ruleId) ?? 0) - (column.get(b.ruleId) ?? 0);
+    for (const findings of groupBy(results.findings, (f) => f.resource.id).values()) {
+      const sorted = [...findings].sort(inRuleOrder);
+      if (!findings.some((f) => ATTENTION.has(f.status))) {
+        this.settled.push(sorted);
+        continue;
+      }
+      const first = sorted[0] as Finding;
+      const rank = Math.min(...findings.map((f) => ATTENTION_ORDER[f.status]));
+      this.attention.push({ findings: sorted, rank, name: first.resource.name ?? first.resource.id });
     }
-    const first = findings[0] as Finding;
-    const cells: { status: Status | null; anchor: string | null }[] = rules.map(() => ({ status: null, anchor: null }));
-    for (const f of findings) {
-      const i = column.get(f.ruleId);
-      if (i !== undefined) cells[i] = { status: f.status, anchor: anchors.get(f) ?? null };
-    }
-    rows.push({
-      resource: first.resource.id,
-      name: first.resource.name ?? first.resource.id,
-      account: first.resource.account,
-      region: first.resource.region,
-      cells,
-      rank: Math.min(...findings.map((f) => ATTENTION_ORDER[f.status])),
+    this.attention.sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
+    this.settled.sort((a, b) => nameOf(a[0] as Finding).localeCompare(nameOf(b[0] as Finding)));
+  }
+
+  /** Resources × rules: every resource with a finding that needs attention; passing resources only counted. */
+  matrix(): MatrixView {
+    const rows = this.attention.map(({ findings }, i): MatrixRow => {
+      const first = findings[0] as Finding;
+      return {
+        anchor: resourceAnchor(i),
+        ...refOf(first),
+        cells: this.cells(findings).map((c) => ({
+          status: c.status,
+          anchor: c.status !== null && ATTENTION.has(c.status) ? c.anchor : null,
+        })),
+      };
+    });
+    return { rules: this.rules, rows, settled: this.settled.length };
+  }
+
+  sections(): ResourceSection[] {
+    const given = new Map<string, { readonly anchor: string; readonly name: string }>();
+    let fixes = 0;
+    return this.attention.map(({ findings }, i) => {
+      const first = findings[0] as Finding;
+      const needing = findings.filter((f) => ATTENTION.has(f.status));
+      return {
+        anchor: resourceAnchor(i),
+        ...refOf(first),
+        findings: needing.flatMap((f) => this.views.get(f) ?? []),
+        problems: problemsOf(needing.flatMap((f) => this.views.get(f) ?? [])),
+        settled: this.cells(findings).filter((c) => c.status !== null && !ATTENTION.has(c.status)),
+        fixes: resourceFixes(needing, this.documents).map((fix) => {
+          const self = { anchor: `fix-${fixes++}`, name: nameOf(first) };
+          const same = JSON.stringify(['same', fix.key, fix.statements, fix.commands, fix.key === null ? fix.summaries : []]);
+          const like = JSON.stringify(['like', fix.key, fix.summaries, fix.commands]);
+          const sameAs = given.get(same) ?? null;
+          const likeFix = sameAs === null ? (given.get(like) ?? null) : null;
+          if (sameAs === null) given.set(same, self);
+          if (sameAs === null && likeFix === null) given.set(like, self);
+          return { ...fix, anchor: self.anchor, sameAs, likeFix };
+        }),
+      };
     });
   }
-  rows.sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
-  return { rules, rows: rows.map(({ rank: _, ...row }) => row), settled };
+
+  passing(): PassingRow[] {
+    return this.settled.map((findings) => {
+      const first = findings[0] as Finding;
+      const document = findings.flatMap((f) => evidenceItems(f)).find((e) => this.documents.position(e.document) !== undefined)?.document;
+      const position = this.documents.position(document);
+      return {
+        ...refOf(first),
+        policy: document === undefined || position === undefined ? null : { arn: document, anchor: policyAnchor(position) },
+        cells: this.cells(findings),
+      };
+    });
+  }
+
+  /** One cell per rule for a resource's findings (sorted in rule order). */
+  private cells(findings: readonly Finding[]): CellView[] {
+    const byRule = new Map(findings.map((f) => [f.ruleId, f]));
+    return this.rules.map(({ id, number }) => {
+      const f = byRule.get(id);
+      if (f === undefined) return { ruleId: id, number, status: null, anchor: null, links: [], note: null };
+      return {
+        ruleId: id,
+        number,
+        status: f.status,
+        anchor: f.status === 'pass' || f.status === 'skip' ? null : (this.anchors.get(f) ?? null),
+        links: evidenceItems(f).flatMap((e) => statementLinks(e.details, this.documents.position(e.document))),
+        note: f.status === 'skip' ? f.message : null,
+      };
+    });
+  }
+}
+
+/** Findings grouped by what they say: status, message and evidence alike. */
+function problemsOf(findings: readonly FindingView[]): ProblemView[] {
+  const groups = groupBy(findings, (f) => JSON.stringify([f.status, f.message, f.evidence]));
+  return [...groups.values()].map((list) => {
+    const first = list[0] as FindingView;
+    return {
+      status: first.status,
+      message: first.message,
+      rules: list.map((f) => ({ ruleId: f.ruleId, anchor: f.anchor })),
+      evidence: first.evidence,
+    };
+  });
+}
+
+function refOf(f: Finding): ResourceRef {
+  return { resource: f.resource.id, name: nameOf(f), account: f.resource.account, region: f.resource.region };
+}
+
+function nameOf(f: Finding): string {
+  return f.resource.name ?? f.resource.id;
+}
+
+function resourceAnchor(i: number): string {
+  return `resource-${i}`;
+}
+
+/**
+ * A resource's fixes, one per change: every statement its failing rules ask of one key merged into that key's policy
+ * once; other fixes (another key, the key's state, the trail) once per distinct command.
+ */
+function resourceFixes(findings: readonly Finding[], documents: DocumentIndex): Omit<ResourceFixView, 'anchor' | 'sameAs' | 'likeFix'>[] {
+  const withFix = findings.filter((f): f is Finding & { fix: NonNullable<Finding['fix']> } => f.fix !== undefined);
+  const groups = groupBy(withFix, (f) =>
+    f.fix.statement !== undefined && f.fix.document !== undefined ? `key ${f.fix.document}` : `do ${f.fix.command ?? f.fix.summary}`,
+  );
+  return [...groups.values()].map((list) => {
+    const fixes = list.map((f) => f.fix);
+    const key = fixes[0]?.statement !== undefined ? (fixes[0]?.document ?? null) : null;
+    const statements = fixes.flatMap((fix) => (fix.statement === undefined ? [] : [fix.statement]));
+    return {
+      key,
+      rules: unique(list.map((f) => f.ruleId)),
+      summaries: [...new Set(fixes.map((fix) => fix.summary))],
+      statements: statements.map((statement) => compactJson(statement)),
+      policy: key === null ? null : mergedPolicy(documents.policy(key), statements),
+      policyAnchor: key === null || documents.position(key) === undefined ? null : policyAnchor(documents.position(key) as number),
+      commands: [...new Set(fixes.flatMap((fix) => fix.command ?? []))],
+    };
+  });
 }
 
 /** The documents evidence refers to (key entries by ARN), in ARN order, with their policies. */
@@ -356,10 +600,7 @@ function findingView(f: Finding, documents: DocumentIndex, full: boolean, anchor
     anchor,
     status: f.status,
     ruleId: f.ruleId,
-    resource: f.resource.id,
-    name: f.resource.name ?? f.resource.id,
-    account: f.resource.account,
-    region: f.resource.region,
+    ...refOf(f),
     message: f.message,
     evidence: evidence.map((e) => evidenceView(e, f.message, documents, full)),
     fix: f.fix === undefined ? null : fixView(f.fix, documents),
@@ -382,25 +623,39 @@ function evidenceView(e: AssertionEvidence, message: string, documents: Document
     inMessage: message.includes(e.reason),
     statements: full ? statementViews(links, documents.policy(e.document)) : [],
     links,
-    lacks: full ? (details?.closest?.lacks ?? []) : [],
-    request: full && details?.request !== undefined ? JSON.stringify(details.request, null, 2) : null,
+    lacks: full ? (details?.closest?.lacks ?? []).filter((lack) => !message.includes(lack)) : [],
+    request: full && details?.request !== undefined ? compactJson(details.request) : null,
   };
 }
 
 function fixView(fix: NonNullable<Finding['fix']>, documents: DocumentIndex): FixView {
-  const statement = fix.statement === undefined ? null : JSON.stringify(fix.statement, null, 2);
+  const statement = fix.statement === undefined ? null : compactJson(fix.statement);
   const current = documents.policy(fix.document);
-  return { summary: fix.summary, statement, command: fix.command ?? null, policy: mergedPolicy(current, fix.statement) };
+  return {
+    summary: fix.summary,
+    statement,
+    command: fix.command ?? null,
+    policy: fix.statement === undefined ? null : mergedPolicy(current, [fix.statement]),
+  };
 }
 
-/** The policy with the statement added, or replacing the statement with the same Sid; null without a policy. */
-function mergedPolicy(policy: unknown, statement: unknown): string | null {
-  if (statement === undefined || policy === null || typeof policy !== 'object') return null;
+/**
+ * The policy with the statements added, each replacing an existing statement with the same Sid (a later one of the
+ * list, one earlier in it); null without a policy or statements.
+ */
+function mergedPolicy(policy: unknown, statements: readonly unknown[]): string | null {
+  if (statements.length === 0 || policy === null || typeof policy !== 'object') return null;
   const document = policy as { Statement?: unknown };
-  const existing = Array.isArray(document.Statement) ? document.Statement : document.Statement === undefined ? [] : [document.Statement];
-  const sid = (statement as { Sid?: unknown }).Sid;
-  const kept = existing.filter((s) => sid === undefined || (s as { Sid?: unknown } | null)?.Sid !== sid);
-  return JSON.stringify({ ...document, Statement: [...kept, statement] }, null, 2);
+  let merged: unknown[] = Array.isArray(document.Statement)
+    ? document.Statement
+    : document.Statement === undefined
+      ? []
+      : [document.Statement];
+  for (const statement of statements) {
+    const sid = (statement as { Sid?: unknown }).Sid;
+    merged = [...merged.filter((s) => sid === undefined || (s as { Sid?: unknown } | null)?.Sid !== sid), statement];
+  }
+  return compactJson({ ...document, Statement: merged });
 }
 
 function controlsOf(controls: Readonly<Record<string, unknown>>): { framework: string; value: string }[] {

@@ -1,4 +1,5 @@
 import { isPolicyEvidence, type PolicyEvidence, type PolicyQueryEvidence, type StatementRef, statementLabel } from '../core/evidence.js';
+import { compactJson } from './compact-json.js';
 
 /** A statement an evidence item names, shown as the policy holds it. */
 export interface StatementView {
@@ -28,7 +29,7 @@ export function policyAnchor(position: number): string {
 }
 
 function statementAnchor(position: number, index: number): string {
-  return `policy-${position}-statement-${index}`;
+  return `policy-${position}-s${index}`;
 }
 
 function statementsOf(policy: unknown): unknown[] {
@@ -67,7 +68,7 @@ export function statementLinks(d: PolicyEvidence | PolicyQueryEvidence | undefin
 /** Linked statements with their JSON from the key policy the results carry. */
 export function statementViews(links: readonly StatementLink[], policy: unknown): StatementView[] {
   const statements = statementsOf(policy);
-  return links.map((link) => ({ ...link, source: JSON.stringify(statements[link.index] ?? null, null, 2) }));
+  return links.map((link) => ({ ...link, source: compactJson(statements[link.index] ?? null) }));
 }
 
 /** A document's policy for the appendix; undefined when it has none. */
@@ -79,7 +80,7 @@ export function policyView(arn: string, position: number, policy: unknown): Poli
     statements: statementsOf(policy).map((statement, index) => ({
       label: statementLabel({ index, sid: (statement as { Sid?: unknown } | null)?.Sid }),
       anchor: statementAnchor(position, index),
-      source: JSON.stringify(statement, null, 2),
+      source: compactJson(statement),
     })),
   };
 }

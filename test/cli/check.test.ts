@@ -78,7 +78,7 @@ describe('trailguard check outputs', () => {
   });
 
   it.each([
-    ['markdown-full', 'report.md', '### fail: default-sse-s3 (222233334444, us-east-1)'],
+    ['markdown-full', 'report.md', '### default-sse-s3'],
     ['markdown', 'summary.md', '### default-sse-s3: R2 cloudtrail-sse-kms'],
     ['html', 'report.html', '<span class="status fail">fail</span>'],
     ['json', 'results.json', '"resultsVersion": 2'],

@@ -57,7 +57,7 @@ describe('trailguard render', () => {
     [
       'an unknown helper',
       'line1\n  {{shout findings}}\n',
-      '{file}:2:3 template error: unknown helper "shout": the helpers are eq, md, fence, json, join, isHttps [template]',
+      '{file}:2:3 template error: unknown helper "shout": the helpers are eq, md, fence, rich, richMd, json, join, isHttps, wrap, chunks [template]',
     ],
     [
       'a misspelt field (strict mode)',

@@ -91,7 +91,10 @@ describe('duplicate names in JSON inputs', () => {
 
 describe('templates', () => {
   it.each([
-    ['{{log "to the console"}}', '1:1 template error: unknown helper "log": the helpers are eq, md, fence, json, join, isHttps'],
+    [
+      '{{log "to the console"}}',
+      '1:1 template error: unknown helper "log": the helpers are eq, md, fence, rich, richMd, json, join, isHttps, wrap, chunks',
+    ],
     ['a\n  {{> partial}}', '2:3 template error: partials ({{> …}}) are not available in templates'],
     ['a\n{{#each}}x{{/each}}', '2:1 template error: each needs 1 argument'],
     ['{{lookup}}', '1:1 template error: lookup needs 2 arguments'],

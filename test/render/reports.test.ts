@@ -32,10 +32,11 @@ describe('the HTML report', () => {
 
   it('shows the statement that blocked a request as JSON, and the filled-in fix', async () => {
     const html = await render('html', NON_COMPLIANT);
-    expect(html).toContain(
-      '<a href="#policy-3-statement-4">Statement[4] (Sid &quot;DenyOutsideOrganization&quot;)</a> — denies the request',
+    expect(html).toContain('<a href="#policy-3-s4">Statement[4] (Sid &quot;DenyOutsideOrganization&quot;)</a> — denies the request');
+    // The statement itself is printed once, in the key-policy appendix, where the link lands.
+    expect(html).toMatch(
+      /<p class="meta" id="policy-3-s4">Statement\[4\]<\/p><pre class="statement">\{\n {2}&quot;Sid&quot;: &quot;DenyOutsideOrganization&quot;/,
     );
-    expect(html).toContain('&quot;Sid&quot;: &quot;DenyOutsideOrganization&quot;');
     expect(html).toContain(
       'aws kms put-key-policy --region us-east-1 --key-id arn:aws:kms:us-east-1:222233334444:key/1d4b2f6a-0000-4000-8000-00000000a001',
     );
@@ -49,11 +50,16 @@ describe('the HTML report', () => {
     expect(await render('html', COMPLIANT)).toContain('Coverage is complete');
   });
 
-  it('links only https references, its own key-policy appendix, its findings and its rules', async () => {
-    const html = await render('html', COMPLIANT);
+  it.each([
+    ['compliant', COMPLIANT],
+    ['non-compliant', NON_COMPLIANT],
+  ])('for the %s example links only https references and its own sections, and every internal link lands', async (_, snapshots) => {
+    const html = await render('html', snapshots);
     const hrefs = html.match(/href="[^"]*"/g) ?? [];
     for (const href of hrefs)
-      expect(href).toMatch(/^href="(https:\/\/|#policy-\d+-statement-\d+"|#finding-\d+-\d+"|#rule-(about-)?[a-z0-9-]+")/);
+      expect(href).toMatch(
+        /^href="(https:\/\/|#policy-\d+(-s\d+)?"|#(finding-\d+-\d+|resource-\d+|fix-\d+|rule-[a-z0-9-]+|matrix|findings|summary|scope|passing|waived|waivers|about-rules|policies)")/,
+      );
     // Every internal link lands on an element of the report.
     for (const [, anchor] of html.matchAll(/href="#([^"]+)"/g)) expect(html).toContain(`id="${anchor}"`);
     expect(hrefs.filter((h) => h.startsWith('href="#'))).not.toHaveLength(0);
