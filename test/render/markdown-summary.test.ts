@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateSnapshot } from '../../bench/generate-snapshot.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
 
 const LIMIT = 65_536;
@@ -37,6 +38,16 @@ describe('--format markdown: a summary that fits a GitHub comment', () => {
       /\nCut to fit a comment: \d+ more resource\(s\) needing attention and \d+ more failing finding\(s\) are not shown\. The full report: `trailguard render RESULTS\.json --format markdown-full`/,
     );
   });
+
+  it("fits for the benchmark's 100k-trail snapshot too", async () => {
+    const snapshot = join(tempDir(), 'snapshot-100k.json');
+    await generateSnapshot(snapshot, 100_000);
+    const run = await cli(['check', snapshot, '--format', 'markdown']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('> **Fails**: 27500 finding(s) fail the run');
+    expect([...run.stdout].length).toBeLessThanOrEqual(LIMIT);
+    expect([...run.stdout].length).toBeGreaterThan(LIMIT * 0.8);
+  }, 120_000);
 
   it('twin: a small estate is shown whole, and says so; markdown-full keeps every finding', async () => {
     const run = await cli(['check', 'examples/non-compliant/snapshot.json', '--format', 'markdown']);
