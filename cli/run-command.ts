@@ -5,6 +5,7 @@ import { type CheckArgs, checkBuilder, runCheck } from './check-command.js';
 import { type CollectArgs, collectBuilder, runCollect } from './collect-command.js';
 import { type DiffArgs, diffBuilder, runDiff } from './diff-command.js';
 import { type ExplainArgs, explainBuilder, runExplain } from './explain-command.js';
+import { type FixArgs, fixBuilder, runFix } from './fix-command.js';
 import { type RenderArgs, renderBuilder, runRender } from './render-command.js';
 import { terminal, type WorkerArgs } from './terminal.js';
 import { runTest, type TestArgs, testBuilder } from './test-command.js';
@@ -63,6 +64,12 @@ const COMMANDS: readonly Command<unknown>[] = [
     builder: diffBuilder,
     run: runDiff,
   }),
+  command<FixArgs>({
+    usage: 'fix [snapshots..]',
+    describe: 'one proven key policy per key whose policy makes a finding fail, as JSON, commands, CloudFormation and Terraform',
+    builder: fixBuilder,
+    run: runFix,
+  }),
   command<ExplainArgs>({
     usage: 'explain [snapshots..]',
     describe: 'show how one rule judged one resource: bindings, selected values, and each policy statement on each request',
@@ -84,7 +91,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   parser = parser
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-    .demandCommand(1, 'give a command: collect, check, render, diff, validate, test or explain')
+    .demandCommand(1, 'give a command: collect, check, render, diff, fix, validate, test or explain')
     .strict()
     .version(TOOL_VERSION)
     .help()

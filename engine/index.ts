@@ -22,6 +22,9 @@ export { jsonSafe, quote, terminalSafe, terminalSafeLines, xmlSafe } from './cor
 export { closestName, didYouMean } from './core/suggest.js';
 export { evaluateRule, evaluateRules } from './evaluate/evaluate-rule.js';
 export { type ExplainRequest, type Explanation, explain, type StepTrace } from './explain.js';
+export { applyOrder, commandsFor, type FixFile, fixFiles, keyFolder, policyJson } from './fix/fix-forms.js';
+export { type FindingRef, type FixPlan, KEY_POLICY_LIMIT, type KeyFix, type KeyFixKind } from './fix/fix-plan.js';
+export { mergeStatements, type StatementJson } from './fix/merge-statements.js';
 export { checkPolicy, type PolicyCheck, type PolicyCheckResult, type RequestTrace } from './iam/check-policy.js';
 export { evaluatePolicy, makeRequest } from './iam/evaluate-policy.js';
 export { parsePolicy } from './iam/parse-policy.js';
@@ -51,6 +54,7 @@ export type { CompiledRule, RuleInfo } from './rules/compiled-rule.js';
 export { BUILTIN_PACK_DIR, loadRulePacks, loadRulePacksChecked, type RulePack } from './rules/load-rules.js';
 export { LOOKUPS } from './rules/lookups.js';
 export { type CheckRequest, type PreparedCheck, prepareCheck, TOOL_VERSION } from './run-check.js';
+export { type FixRequest, planFix, replacementArn } from './run-fix.js';
 export { inMemorySnapshot, loadSnapshot, loadSnapshots, SNAPSHOT_SCHEMA_VERSION, snapshotFromData } from './snapshot/load-snapshot.js';
 export { SnapshotSet } from './snapshot/snapshot-set.js';
 export type { KeyEntry, KeyView, LoadedSnapshot, SnapshotDocument } from './snapshot/types.js';

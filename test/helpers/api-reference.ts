@@ -26,6 +26,7 @@ const SECTIONS: readonly (readonly [string, readonly string[]])[] = [
   ['Rule packs, their tests and waivers', ['engine/rules', 'engine/operators', 'engine/testing', 'engine/waivers']],
   ['Findings, evidence and results', ['engine/core', 'engine/results']],
   ['Rendering', ['engine/render']],
+  ['Fixing key policies', ['engine/fix']],
   ['The IAM policy evaluator', ['engine/iam']],
   ['Reading input', ['engine/input']],
 ];

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Argv } from 'yargs';
+import { applyOrder, commandsFor, type FixPlan, fixFiles, type KeyFix, planFix, TrailguardError, terminalSafe } from '../engine/index.js';
+import { type RuleArgs, ruleOptions } from './rule-options.js';
+import { writeOutput } from './write-output.js';
+
+export interface FixArgs extends RuleArgs {
+  readonly snapshots: readonly string[];
+  readonly outDir: string | undefined;
+  readonly format: string;
+}
+
+const FIX_FORMATS = ['text', 'json'] as const;
+
+export function fixBuilder(yargs: Argv): Argv<FixArgs> {
+  return ruleOptions(yargs)
+    .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files (one per account; keys are looked up across all)' })
+    .option('out-dir', {
+      type: 'string',
+      describe: 'write per key its policy.json, commands.sh, cloudformation.yaml and terraform.tf, a README and the fixed snapshots here',
+    })
+    .option('format', {
+      type: 'string',
+      default: 'text',
+      describe: `what to print: ${FIX_FORMATS.join(', ')}`,
+    }) as unknown as Argv<FixArgs>;
+}
+
+/**
+ * `trailguard fix SNAPSHOT...`: for each key whose policy makes a finding fail, one new policy proven by checking the
+ * snapshots again with it in place; exit 0 when every failing finding on those keys is resolved, 1 when some are not
+ * (refused, to fix by hand, or still failing), 2 for bad input.
+ */
+export async function runFix(args: FixArgs): Promise<number> {
+  if (!(FIX_FORMATS as readonly string[]).includes(args.format)) {
+    throw new TrailguardError({
+      code: 'usage',
+      message: `unknown --format ${JSON.stringify(args.format)} for fix: expected one of ${FIX_FORMATS.join(', ')}`,
+    });
+  }
+  if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'fix needs at least one snapshot file' });
+  const plan = await planFix({
+    snapshots: args.snapshots,
+    rules: args.rules,
+    builtIn: args.builtin,
+    params: args.params,
+    allowOutsidePack: args.allowOutsidePack,
+  });
+  if (args.outDir !== undefined) await writeFolder(args.outDir, fixFiles(plan, args.snapshots));
+  const text = args.format === 'json' ? `${JSON.stringify(jsonView(plan), null, 2)}\n` : textView(plan, args.outDir);
+  await writeOutput([text], undefined);
+  const unresolved = plan.keys.some((k) => k.kind === 'refused' || k.kind === 'manual' || k.remaining.length > 0);
+  return unresolved || plan.worse.length > 0 ? 1 : 0;
+}
+
+/** Writes each file to a temporary name beside it, then renames it: a folder never holds half a file. */
+async function writeFolder(folder: string, files: readonly { readonly path: string; readonly text: string }[]): Promise<void> {
+  for (const file of files) {
+    const target = join(folder, file.path);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
+    try {
+      await writeFile(temp, file.text, { mode: file.path.endsWith('.sh') ? 0o755 : 0o644 });
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+}
+
+function jsonView(plan: FixPlan): unknown {
+  return { keys: applyOrder(plan).map((k) => ({ ...k, commands: commandsFor(k) })), worse: plan.worse };
+}
+
+const HEADINGS: Readonly<Record<KeyFix['kind'], string>> = {
+  policy: 'new policy, proven',
+  'new-key': 'AWS managed: a new customer managed key with this policy, proven',
+  'key-state': "the key's state",
+  refused: 'REFUSED',
+  manual: 'fix by hand',
+};
+
+function textView(plan: FixPlan, outDir: string | undefined): string {
+  const keys = applyOrder(plan);
+  if (keys.length === 0) return 'Nothing to fix: no finding fails because of a key.\n';
+  const lines: string[] = [];
+  for (const [i, fix] of keys.entries()) {
+    lines.push(
+      `${i + 1}. ${fix.key}: ${HEADINGS[fix.kind]}${fix.ownedElsewhere ? ` (owned by account ${fix.account}: hand it to its owner)` : ''}`,
+    );
+    for (const change of fix.changes) lines.push(`   - ${change}`);
+    for (const r of fix.resolves) lines.push(`   resolves ${r.ruleId} on ${r.resource} (${r.before} → ${r.after})`);
+    for (const refusal of fix.refusals) lines.push(`   ${fix.kind === 'refused' ? 'refused' : 'by hand'}: ${refusal}`);
+    for (const r of fix.remaining) lines.push(`   still ${r.before}: ${r.ruleId} on ${r.resource}`);
+    if (fix.kind !== 'refused' && fix.kind !== 'manual') for (const command of commandsFor(fix)) lines.push(`   $ ${command}`);
+  }
+  const resolved = keys.reduce((n, k) => n + k.resolves.length, 0);
+  lines.push(
+    '',
+    `${resolved} failing finding(s) resolved by ${keys.filter((k) => k.kind === 'policy' || k.kind === 'new-key').length} proven fix(es)` +
+      (outDir === undefined ? '; --out-dir DIR writes the policies, commands, CloudFormation and Terraform' : `; written to ${outDir}`),
+  );
+  return `${lines.map((line) => terminalSafe(line)).join('\n')}\n`;
+}

@@ -1,0 +1,171 @@
+import { stringify as yamlStringify } from 'yaml';
+import type { FixPlan, KeyFix } from './fix-plan.js';
+
+/** One file of `trailguard fix --out-dir`: its path inside the folder and its text. */
+export interface FixFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** The folder a key's files go in: its position in the order to apply, and its key id. */
+export function keyFolder(fix: KeyFix, index: number): string {
+  return `${String(index + 1).padStart(2, '0')}-${(fix.key.split('/').pop() ?? 'key').replace(/[^A-Za-z0-9-]/g, '_')}`;
+}
+
+/** The order to apply the fixes in: a key's state first (a disabled key takes no policy), then policies, then new keys. */
+export function applyOrder(plan: FixPlan): KeyFix[] {
+  const rank: Readonly<Record<KeyFix['kind'], number>> = { 'key-state': 0, policy: 1, 'new-key': 2, refused: 3, manual: 4 };
+  return [...plan.keys].sort((a, b) => rank[a.kind] - rank[b.kind] || a.key.localeCompare(b.key));
+}
+
+/** The policy as `aws kms put-key-policy` and `create-key` read it. */
+export function policyJson(policy: unknown): string {
+  return `${JSON.stringify(policy, null, 2)}\n`;
+}
+
+/** The shell commands that apply a key's fix, run from its folder (they read ./policy.json). */
+export function commandsFor(fix: KeyFix): string[] {
+  if (fix.kind === 'policy')
+    return [`aws kms put-key-policy --region ${fix.region} --key-id ${fix.key} --policy-name default --policy file://policy.json`];
+  return [...fix.commands];
+}
+
+/** A CloudFormation template holding the key with the policy as data (`AWS::KMS::Key` `KeyPolicy`). */
+export function cloudFormation(fix: KeyFix): string {
+  const template = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description:
+      fix.kind === 'new-key'
+        ? `A customer managed key for CloudTrail to replace AWS managed key ${fix.key} (trailguard fix)`
+        : `The key policy trailguard fix proposes for ${fix.key}: copy KeyPolicy into the template that manages the key`,
+    Resources: {
+      [logicalId(fix)]: {
+        Type: 'AWS::KMS::Key',
+        Properties: {
+          Description: `CloudTrail log encryption key${fix.kind === 'new-key' ? '' : ` (${fix.key})`}`,
+          KeySpec: 'SYMMETRIC_DEFAULT',
+          KeyUsage: 'ENCRYPT_DECRYPT',
+          KeyPolicy: fix.after,
+        },
+      },
+    },
+  };
+  return `# ${fix.kind === 'new-key' ? 'A new key' : 'The key'} with the policy trailguard fix proved (see README.md).\n${yamlStringify(template, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' })}`;
+}
+
+/** A Terraform `aws_kms_key_policy` (or, for a new key, `aws_kms_key`) whose policy is HCL data under `jsonencode`. */
+export function terraform(fix: KeyFix): string {
+  const name = logicalId(fix)
+    .replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+    .replace(/^_/, '');
+  const policy = `jsonencode(${hcl(fix.after, 1)})`;
+  const header = `# ${fix.kind === 'new-key' ? 'A new key' : 'The key policy'} trailguard fix proved for ${fix.key} (see README.md).\n`;
+  if (fix.kind === 'new-key') {
+    return `${header}resource "aws_kms_key" "${name}" {\n  description              = ${hclString(`CloudTrail logs (replaces AWS managed key ${fix.key})`)}\n  customer_master_key_spec = "SYMMETRIC_DEFAULT"\n  key_usage                = "ENCRYPT_DECRYPT"\n  policy                   = ${policy}\n}\n`;
+  }
+  return `${header}resource "aws_kms_key_policy" "${name}" {\n  key_id = ${hclString(fix.key)}\n  policy = ${policy}\n}\n`;
+}
+
+/** A name for the key in templates: CloudTrailKey and its id's first characters. */
+function logicalId(fix: KeyFix): string {
+  const id = (fix.key.split('/').pop() ?? '').replace(/[^A-Za-z0-9]/g, '');
+  return `CloudTrailKey${id.slice(0, 12)}`;
+}
+
+/** A JSON value written as an HCL expression, indented `depth` levels. */
+function hcl(value: unknown, depth: number): string {
+  const pad = '  '.repeat(depth);
+  const inner = '  '.repeat(depth + 1);
+  if (value === null) return 'null';
+  if (typeof value === 'string') return hclString(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => `${inner}${hcl(v, depth + 1)},`).join('\n')}\n${pad}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, v]) => `${inner}${hclKey(k)} = ${hcl(v, depth + 1)}`).join('\n')}\n${pad}}`;
+}
+
+/** An object key: bare when it is an identifier, quoted otherwise (`"kms:EncryptionContext:aws:cloudtrail:arn"`). */
+function hclKey(key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : hclString(key);
+}
+
+/** An HCL string literal: quotes and backslashes escaped, and template sequences (`${`, `%{`) doubled so they stay text. */
+function hclString(text: string): string {
+  const escaped = text
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .replace(/\$\{/g, '$${')
+    .replace(/%\{/g, '%%{');
+  return `"${escaped}"`;
+}
+
+/** The README of the folder: what changes and why, key by key, in the order to apply. */
+export function readme(plan: FixPlan, snapshots: readonly string[]): string {
+  const ordered = applyOrder(plan);
+  const lines = [
+    '# Key policy fixes (trailguard fix)',
+    '',
+    `From ${snapshots.join(', ')}. Each fix below was proven by checking the snapshots again with it in place:`,
+    'the findings it resolves are listed, and a fix that made any finding worse, granted a KMS action to someone',
+    'new, removed an administrator or left the account unable to administer the key was refused. `fixed-snapshot*.json`',
+    'holds the snapshots with the proven policies in place: `trailguard check` it to see for yourself.',
+    '',
+    'Apply in this order (each folder holds `policy.json`, `commands.sh`, `cloudformation.yaml` and `terraform.tf`):',
+    '',
+  ];
+  for (const [i, fix] of ordered.entries()) {
+    const folder = keyFolder(fix, i);
+    lines.push(`## ${i + 1}. ${fix.key} — ${KIND_TEXT[fix.kind]}`, '');
+    if (fix.ownedElsewhere)
+      lines.push(`The key belongs to account ${fix.account}, not to the account whose trails use it: hand this to its owner.`, '');
+    if (fix.trails.length > 0) lines.push(`Used by: ${fix.trails.join(', ')}.`, '');
+    if (fix.kind === 'policy' || fix.kind === 'new-key') lines.push(`Files: \`${folder}/\`.`, '');
+    for (const change of fix.changes) lines.push(`- ${change}`);
+    if (fix.changes.length > 0) lines.push('');
+    if (fix.resolves.length > 0) {
+      lines.push('Resolves:', '');
+      for (const r of fix.resolves) lines.push(`- ${r.ruleId} on ${r.resource}: ${r.before} → ${r.after}`);
+      lines.push('');
+    }
+    for (const refusal of fix.refusals) lines.push(`- ${fix.kind === 'refused' ? 'Refused' : 'By hand'}: ${refusal}`);
+    if (fix.refusals.length > 0) lines.push('');
+    const commands = commandsFor(fix);
+    if (commands.length > 0 && fix.kind !== 'refused' && fix.kind !== 'manual') lines.push('```sh', ...commands, '```', '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+const KIND_TEXT: Readonly<Record<KeyFix['kind'], string>> = {
+  policy: 'a new key policy',
+  'new-key': 'an AWS managed key: a new customer managed key for its trails',
+  'key-state': "the key's state",
+  refused: 'a policy was computed and refused',
+  manual: 'to fix by hand',
+};
+
+/** Every file of the folder: the README, the fixed snapshots, and per key its policy and forms. */
+export function fixFiles(plan: FixPlan, snapshots: readonly string[]): FixFile[] {
+  const files: FixFile[] = [{ path: 'README.md', text: readme(plan, snapshots) }];
+  for (const [i, fixed] of plan.fixed.entries()) {
+    const base = plan.fixed.length === 1 ? 'fixed-snapshot.json' : `fixed-snapshot-${i + 1}.json`;
+    files.push({ path: base, text: `${JSON.stringify(fixed.document, null, 2)}\n` });
+  }
+  for (const [i, fix] of applyOrder(plan).entries()) {
+    if (fix.kind !== 'policy' && fix.kind !== 'new-key') continue;
+    const folder = keyFolder(fix, i);
+    files.push(
+      { path: `${folder}/policy.json`, text: policyJson(fix.after) },
+      { path: `${folder}/commands.sh`, text: `#!/bin/sh\nset -eu\ncd "$(dirname "$0")"\n${commandsFor(fix).join('\n')}\n` },
+      { path: `${folder}/cloudformation.yaml`, text: cloudFormation(fix) },
+      { path: `${folder}/terraform.tf`, text: terraform(fix) },
+    );
+  }
+  return files;
+}
