@@ -50,6 +50,7 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
   const policies = new Map<string, unknown>([...keys.values()].map((k) => [k.arn, k.policy]));
   const changes = new Map<string, string[]>([...keys.keys()].map((arn) => [arn, []]));
   const notes = new Map<string, string[]>([...keys.keys()].map((arn) => [arn, []]));
+  const memory = new Map<string, AmendMemory>([...keys.keys()].map((arn) => [arn, { wanted: new Map(), extended: new Set() }]));
   let current = original;
   for (let round = 0; round < ROUNDS; round++) {
     let amended = false;
@@ -57,7 +58,7 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
       if (key.kind !== 'policy') continue;
       const failing = current.filter((f) => isPolicyFailure(f, key.arn));
       if (failing.length === 0) continue;
-      const result = amend(policies.get(key.arn), failing, key);
+      const result = amend(policies.get(key.arn), failing, key, memory.get(key.arn) as AmendMemory);
       if (result.changes.length > 0) {
         policies.set(key.arn, result.policy);
         changes.get(key.arn)?.push(...result.changes);
@@ -329,8 +330,21 @@ function mentions(f: Finding, key: string): boolean {
   return f.resource.id === key || (f.evidence.assertions ?? []).some((a) => a.document === key) || f.fix?.document === key;
 }
 
+/** What the rounds of amending one key remember. */
+interface AmendMemory {
+  /** Every statement the fixes asked for so far, merged, by Sid: a later round adds to them, never loses one. */
+  readonly wanted: Map<unknown, StatementJson>;
+  /** Sids whose existing statement was extended once: if the rules still fail, it is replaced the next time. */
+  readonly extended: Set<unknown>;
+}
+
 /** One round of amendments to a key's policy for its failing findings. */
-function amend(policy: unknown, failing: readonly Finding[], key: KeyToFix): { policy: unknown; changes: string[]; notes: string[] } {
+function amend(
+  policy: unknown,
+  failing: readonly Finding[],
+  key: KeyToFix,
+  memory: AmendMemory,
+): { policy: unknown; changes: string[]; notes: string[] } {
   const document = policy as { Statement?: unknown };
   const statements: Record<string, unknown>[] = (
     Array.isArray(document.Statement) ? document.Statement : document.Statement === undefined ? [] : [document.Statement]
@@ -393,13 +407,24 @@ function amend(policy: unknown, failing: readonly Finding[], key: KeyToFix): { p
     failing.flatMap((f) => (f.fix?.statement !== undefined && f.fix.document === key.arn ? [f.fix.statement as StatementJson] : [])),
   );
   const kept = statements.filter((_, i) => !removed.has(i));
-  for (const statement of wanted) {
+  for (const asked of wanted) {
+    const before = memory.wanted.get(asked.Sid);
+    const together = before === undefined ? [asked] : mergeStatements([before, asked]);
+    const statement = together.length === 1 ? (together[0] as StatementJson) : asked;
+    memory.wanted.set(asked.Sid, statement);
     const same = kept.findIndex((s) => s.Sid === statement.Sid);
-    const text = JSON.stringify(statement);
-    if (same >= 0 && JSON.stringify(kept[same]) === text) continue;
     if (same >= 0) {
-      kept[same] = { ...statement };
-      changes.push(`the statement with Sid ${JSON.stringify(statement.Sid)} is replaced: ${purposeOf(failing, statement)}`);
+      // A statement with the same Sid and shape first keeps what it granted (the trails it already named) and gains
+      // the rest; if the rules still fail, its values were wrong, and it is replaced by what the fixes asked for.
+      const existing = kept[same] as StatementJson;
+      const merged = memory.extended.has(statement.Sid) ? [statement, statement] : mergeStatements([existing, statement]);
+      const next = merged.length === 1 ? (merged[0] as StatementJson) : statement;
+      if (JSON.stringify(next) === JSON.stringify(existing)) continue;
+      if (merged.length === 1) memory.extended.add(statement.Sid);
+      kept[same] = { ...next };
+      changes.push(
+        `the statement with Sid ${JSON.stringify(statement.Sid)} ${merged.length === 1 ? 'is extended' : 'is replaced'}: ${purposeOf(failing, statement)}`,
+      );
     } else {
       kept.push({ ...statement });
       changes.push(

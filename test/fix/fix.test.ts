@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateSnapshot } from '../../bench/generate-snapshot.js';
 import { mergeStatements } from '../../engine/fix/merge-statements.js';
 import { cli, ROOT, resultsOf, tempDir } from '../helpers/cli.js';
 
@@ -136,6 +137,29 @@ describe('trailguard fix on the non-compliant example', () => {
     expect(readFileSync(join(out, '02-1d4b2f6a-0000-4000-8000-00000000a001', 'terraform.tf'), 'utf8')).toContain(
       '"kms:EncryptionContext:aws:cloudtrail:arn" = "arn:aws:cloudtrail:*:222233334444:trail/*"',
     );
+  });
+});
+
+describe('trailguard fix on keys shared by many trails', () => {
+  it('one statement per purpose naming every trail of the key: the trails it already named are kept, the others added', async () => {
+    const dir = tempDir();
+    const snapshot = join(dir, 'shared.json');
+    // Ten trails per key; each key's CloudTrail statement names only the first in aws:SourceArn.
+    await generateSnapshot(snapshot, 30, undefined, true);
+    const out = join(dir, 'out');
+    const run = await cli(['fix', snapshot, '--out-dir', out]);
+    // 30 trails on 3 keys, less the first of each (already named) and trail-19, which has no key.
+    expect(run.stdout).toContain('26 failing finding(s) resolved by 3 proven fix(es)');
+    const folder = readdirSync(out).find((f) => f.startsWith('01-')) as string;
+    const policy = JSON.parse(readFileSync(join(out, folder, 'policy.json'), 'utf8')) as { Statement: Record<string, unknown>[] };
+    const encrypt = policy.Statement.filter((s) => s.Sid === 'Allow CloudTrail to encrypt logs');
+    expect(encrypt).toHaveLength(1);
+    const arns = (encrypt[0]?.Condition as { StringEquals: { 'aws:SourceArn': string[] } }).StringEquals['aws:SourceArn'];
+    expect(arns).toHaveLength(10);
+    expect(new Set(arns).size).toBe(10);
+    const after = await findings([join(out, 'fixed-snapshot.json')]);
+    expect(after.filter((f) => f.ruleId.startsWith('cloudtrail-key-policy-') && f.status === 'fail')).toEqual([]);
+    expect(run.code).toBe(0);
   });
 });
 
