@@ -2,14 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
-import { applyOrder, commandsFor, type FixPlan, fixFiles, type KeyFix, planFix, TrailguardError, terminalSafe } from '../engine/index.js';
+import {
+  applyOrder,
+  commandsFor,
+  type FixPlan,
+  fixFiles,
+  type KeyFix,
+  planFix,
+  stableJson,
+  TrailguardError,
+  terminalSafe,
+} from '../engine/index.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
+import { askTerminal, terminal } from './terminal.js';
 import { writeOutput } from './write-output.js';
 
 export interface FixArgs extends RuleArgs {
   readonly snapshots: readonly string[];
   readonly outDir: string | undefined;
   readonly format: string;
+  readonly apply: boolean;
+  readonly yes: boolean;
+  readonly profile: string | undefined;
 }
 
 const FIX_FORMATS = ['text', 'json'] as const;
@@ -25,6 +39,17 @@ export function fixBuilder(yargs: Argv): Argv<FixArgs> {
       type: 'string',
       default: 'text',
       describe: `what to print: ${FIX_FORMATS.join(', ')}`,
+    })
+    .option('apply', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'write each proven policy with kms:PutKeyPolicy (lockout safety check on) after showing the change and asking, then read it back',
+    })
+    .option('yes', { type: 'boolean', default: false, describe: 'with --apply: do not ask' })
+    .option('profile', {
+      type: 'string',
+      describe: 'with --apply: the AWS profile to write with (default: the standard credential chain)',
     }) as unknown as Argv<FixArgs>;
 }
 
@@ -41,6 +66,11 @@ export async function runFix(args: FixArgs): Promise<number> {
     });
   }
   if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'fix needs at least one snapshot file' });
+  if (args.apply && !args.yes && !terminal.stdinIsTTY)
+    throw new TrailguardError({
+      code: 'usage',
+      message: '--apply changes key policies and asks first, but standard input is not a terminal: add --yes to apply without asking',
+    });
   const plan = await planFix({
     snapshots: args.snapshots,
     rules: args.rules,
@@ -52,9 +82,83 @@ export async function runFix(args: FixArgs): Promise<number> {
   const text = args.format === 'json' ? `${JSON.stringify(jsonView(plan), null, 2)}\n` : textView(plan, args.outDir);
   await writeOutput([text], undefined);
   const unresolved = plan.keys.some((k) => k.kind === 'refused' || k.kind === 'manual' || k.remaining.length > 0);
-  return unresolved || plan.worse.length > 0 ? 1 : 0;
+  const applied = args.apply ? await apply(plan, args) : true;
+  return unresolved || plan.worse.length > 0 || !applied ? 1 : 0;
 }
 
+/**
+ * `--apply`: shows each proven policy's change, asks (unless --yes), writes them with kms:PutKeyPolicy and reads each
+ * back. Keys of another account, new keys and key states are left to their commands. True when every write was
+ * read back the same.
+ */
+async function apply(plan: FixPlan, args: FixArgs): Promise<boolean> {
+  const say = (line: string) => process.stdout.write(`${terminalSafe(line)}\n`);
+  const collectors = await import('../collectors/index.js');
+  const clients = collectors.createAwsClients(args.profile === undefined ? {} : { profile: args.profile });
+  let caller: { account: string };
+  try {
+    caller = await collectors.identify(clients);
+  } catch (error) {
+    if (error instanceof collectors.CredentialsError) {
+      const message = args.profile === undefined ? error.message : `profile ${JSON.stringify(args.profile)}: ${error.message}`;
+      throw new TrailguardError({ code: 'credentials', message }, { cause: error });
+    }
+    throw error;
+  }
+  const proven = applyOrder(plan).filter((k) => k.kind === 'policy');
+  const writes = proven.filter((k) => k.account === caller.account);
+  say('');
+  for (const k of proven.filter((p) => p.account !== caller.account))
+    say(
+      `not applied: ${k.key} belongs to account ${k.account}, and these credentials are account ${caller.account}'s: hand its policy to its owner`,
+    );
+  if (writes.length === 0) {
+    say('Nothing to apply with these credentials.');
+    return proven.length === 0;
+  }
+  for (const k of writes) {
+    say(`${k.key}:`);
+    for (const line of statementChanges(k.before, k.after)) say(`  ${line}`);
+  }
+  if (
+    !args.yes &&
+    !(await confirm(`Write ${writes.length} key ${writes.length === 1 ? 'policy' : 'policies'} to account ${caller.account}? [y/N] `))
+  ) {
+    say('Not applied.');
+    return false;
+  }
+  const outcomes = await collectors.applyKeyPolicies(
+    writes.map((k) => ({ key: k.key, region: k.region, policy: k.after })),
+    clients,
+  );
+  let ok = true;
+  for (const outcome of outcomes) {
+    const written = writes.find((k) => k.key === outcome.key);
+    if (outcome.status === 'failed') {
+      ok = false;
+      say(`FAILED ${outcome.key}: ${outcome.message}`);
+    } else if (stableJson(outcome.readBack) !== stableJson(written?.after)) {
+      ok = false;
+      say(`DIFFERS ${outcome.key}: written, but GetKeyPolicy reads back another policy`);
+    } else say(`written ${outcome.key}: read back the same`);
+  }
+  return ok;
+}
+
+/** The statements a new policy removes and adds, as one line each. */
+function statementChanges(before: unknown, after: unknown): string[] {
+  const list = (policy: unknown) => {
+    const statement = (policy as { Statement?: unknown } | null)?.Statement;
+    return (Array.isArray(statement) ? statement : statement === undefined ? [] : [statement]).map((s) => stableJson(s));
+  };
+  const [old, now] = [list(before), list(after)];
+  return [...old.filter((s) => !now.includes(s)).map((s) => `- ${s}`), ...now.filter((s) => !old.includes(s)).map((s) => `+ ${s}`)];
+}
+
+/** Asks on the terminal; yes or y agrees. */
+async function confirm(question: string): Promise<boolean> {
+  return /^y(es)?$/i.test((await askTerminal(question)).trim());
+}
 /** Writes each file to a temporary name beside it, then renames it: a folder never holds half a file. */
 async function writeFolder(folder: string, files: readonly { readonly path: string; readonly text: string }[]): Promise<void> {
   for (const file of files) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { TempNotice } from './temp-files.js';
-import type { WorkerArgs } from './terminal.js';
+import type { Question, WorkerArgs } from './terminal.js';
 
 /**
  * The command runs in a worker thread; this thread answers signals and relays the exit code. Evaluating and
@@ -11,12 +12,35 @@ import type { WorkerArgs } from './terminal.js';
  * exits with 128 + the signal's number.
  */
 const temps = new Set<string>();
-const workerData: WorkerArgs = { argv: process.argv.slice(2), stderrIsTTY: process.stderr.isTTY === true, columns: process.stdout.columns };
+const workerData: WorkerArgs = {
+  argv: process.argv.slice(2),
+  stderrIsTTY: process.stderr.isTTY === true,
+  columns: process.stdout.columns,
+  stdinIsTTY: process.stdin.isTTY === true,
+};
 const worker = new Worker(new URL('./run-command.js', import.meta.url), { workerData });
-worker.on('message', (notice: TempNotice) => {
-  if (notice.writing) temps.add(notice.temp);
-  else temps.delete(notice.temp);
+worker.on('message', (message: TempNotice | Question) => {
+  // A question (`fix --apply` asks before it writes) is put to the terminal here, where its input is.
+  if ('question' in message) {
+    void ask(message.question).then((answer) => worker.postMessage({ answer }));
+    return;
+  }
+  if (message.writing) temps.add(message.temp);
+  else temps.delete(message.temp);
 });
+
+/** Writes the question to standard error and reads one line of standard input, then lets go of it. */
+async function ask(question: string): Promise<string> {
+  process.stderr.write(question);
+  const lines = createInterface({ input: process.stdin });
+  const answer = await new Promise<string>((resolve) => {
+    lines.once('line', resolve);
+    lines.once('close', () => resolve(''));
+  });
+  lines.close();
+  process.stdin.pause();
+  return answer;
+}
 worker.on('exit', (code) => {
   process.exitCode = code;
 });

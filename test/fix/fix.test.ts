@@ -154,7 +154,8 @@ describe('trailguard fix on keys shared by many trails', () => {
     const policy = JSON.parse(readFileSync(join(out, folder, 'policy.json'), 'utf8')) as { Statement: Record<string, unknown>[] };
     const encrypt = policy.Statement.filter((s) => s.Sid === 'Allow CloudTrail to encrypt logs');
     expect(encrypt).toHaveLength(1);
-    const arns = (encrypt[0]?.Condition as { StringEquals: { 'aws:SourceArn': string[] } }).StringEquals['aws:SourceArn'];
+    const condition = (encrypt[0] as { Condition: { StringEquals: { 'aws:SourceArn': string[] } } }).Condition;
+    const arns = condition.StringEquals['aws:SourceArn'];
     expect(arns).toHaveLength(10);
     expect(new Set(arns).size).toBe(10);
     const after = await findings([join(out, 'fixed-snapshot.json')]);
