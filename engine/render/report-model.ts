@@ -1,6 +1,7 @@
 import { isPolicyEvidence } from '../core/evidence.js';
 import { groupBy } from '../core/group-by.js';
 import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../core/model.js';
+import { mergeStatements, type StatementJson } from '../fix/merge-statements.js';
 import type { ResultsDocument } from '../results/results.js';
 import type { WaiverOutcome } from '../waivers/waivers.js';
 import { compactJson } from './compact-json.js';
@@ -52,6 +53,8 @@ export interface ReportView {
   readonly resources: readonly ResourceSection[];
   /** Resources whose every finding passed, was skipped or waived, one compact row each. */
   readonly passing: readonly PassingRow[];
+  /** Per key whose policy fails findings: one combined change for every trail that uses it. */
+  readonly keyFixes: readonly KeyFixView[];
   readonly waived: readonly FindingView[];
   /** With --waivers: every waiver and what became of it; null when the run had no waivers file. */
   readonly waivers: readonly WaiverOutcome[] | null;
@@ -148,6 +151,8 @@ export interface ResourceFixView {
   readonly likeFix: { readonly anchor: string; readonly name: string } | null;
   /** The key whose policy the change writes; null when it changes something else (the trail, the key's state). */
   readonly key: string | null;
+  /** For a key's policy: the element id of the key's combined fix, which covers every trail that uses the key. */
+  readonly keyFix: string | null;
   /** The rules whose findings it addresses. */
   readonly rules: readonly string[];
   /** What to do, each distinct text once. */
@@ -159,6 +164,27 @@ export interface ResourceFixView {
   /** The key's policy as recorded, in the key-policy appendix; null when the report does not hold it. */
   readonly policyAnchor: string | null;
   readonly commands: readonly string[];
+}
+
+/**
+ * One key's combined fix: every statement the failing findings on all its trails ask for, merged (one statement per
+ * purpose naming every trail), the key's policy with them, and how to have it proven.
+ */
+export interface KeyFixView {
+  readonly anchor: string;
+  readonly key: string;
+  /** The resources whose failing findings it addresses, with their sections. */
+  readonly resources: readonly { readonly name: string; readonly anchor: string }[];
+  readonly rules: readonly string[];
+  readonly summaries: readonly string[];
+  /** The merged statements, as JSON. */
+  readonly statements: readonly string[];
+  /** The key's policy with them: a statement of the same Sid and shape extended, one of another shape replaced. */
+  readonly policy: string | null;
+  readonly policyAnchor: string | null;
+  readonly commands: readonly string[];
+  /** The `trailguard fix` command that proves the change on the run's snapshots and writes it in every form. */
+  readonly prove: string;
 }
 
 /** A resource whose findings need no attention, in one row. */
@@ -370,6 +396,7 @@ export function reportContext(results: ResultsDocument): ReportContext {
     rules,
     resources: byResource.sections(),
     passing: byResource.passing(),
+    keyFixes: byResource.keyFixes(proveCommand(results)),
     waived,
     waivers: results.waivers ?? null,
     policies: documents.policies(),
@@ -417,6 +444,7 @@ class ResourceIndex {
   private readonly rules: readonly { readonly id: string; readonly title: string; readonly number: number }[];
   private readonly attention: { readonly findings: readonly Finding[]; readonly rank: number; readonly name: string }[] = [];
   private readonly settled: (readonly Finding[])[] = [];
+  private readonly keyAnchors = new Map<string, string>();
 
   constructor(
     results: ResultsDocument,
@@ -471,14 +499,57 @@ class ResourceIndex {
         settled: this.cells(findings).filter((c) => c.status !== null && !ATTENTION.has(c.status)),
         fixes: resourceFixes(needing, this.documents).map((fix) => {
           const self = { anchor: `fix-${fixes++}`, name: nameOf(first) };
+          if (fix.key !== null) return { ...fix, anchor: self.anchor, sameAs: null, likeFix: null, keyFix: this.keyAnchor(fix.key) };
           const same = JSON.stringify(['same', fix.key, fix.statements, fix.commands, fix.key === null ? fix.summaries : []]);
           const like = JSON.stringify(['like', fix.key, fix.summaries, fix.commands]);
           const sameAs = given.get(same) ?? null;
           const likeFix = sameAs === null ? (given.get(like) ?? null) : null;
           if (sameAs === null) given.set(same, self);
           if (sameAs === null && likeFix === null) given.set(like, self);
-          return { ...fix, anchor: self.anchor, sameAs, likeFix };
+          return { ...fix, anchor: self.anchor, sameAs, likeFix, keyFix: null };
         }),
+      };
+    });
+  }
+
+  /** The id of a key's combined fix, in the order keys are first met among the resources needing attention. */
+  private keyAnchor(key: string): string {
+    let anchor = this.keyAnchors.get(key);
+    if (anchor === undefined) {
+      anchor = `key-fix-${this.keyAnchors.size}`;
+      this.keyAnchors.set(key, anchor);
+    }
+    return anchor;
+  }
+
+  /** Each key's combined fix: the key-policy fixes of every resource that needs attention, merged per key. */
+  keyFixes(prove: string): KeyFixView[] {
+    const byKey = new Map<string, { resources: { name: string; anchor: string }[]; findings: Finding[] }>();
+    for (const [i, { findings }] of this.attention.entries()) {
+      for (const f of findings) {
+        const key = ATTENTION.has(f.status) && f.fix?.statement !== undefined ? f.fix.document : undefined;
+        if (key === undefined) continue;
+        const entry = byKey.get(key) ?? { resources: [], findings: [] };
+        if (!entry.resources.some((r) => r.anchor === resourceAnchor(i)))
+          entry.resources.push({ name: nameOf(f), anchor: resourceAnchor(i) });
+        entry.findings.push(f);
+        byKey.set(key, entry);
+      }
+    }
+    return [...byKey].map(([key, { resources, findings }]) => {
+      const statements = mergeStatements(findings.map((f) => f.fix?.statement as StatementJson));
+      const position = this.documents.position(key);
+      return {
+        anchor: this.keyAnchor(key),
+        key,
+        resources,
+        rules: unique(findings.map((f) => f.ruleId)),
+        summaries: [...new Set(findings.map((f) => f.fix?.summary ?? ''))],
+        statements: statements.map((statement) => compactJson(statement)),
+        policy: extendedPolicy(this.documents.policy(key), statements),
+        policyAnchor: position === undefined ? null : policyAnchor(position),
+        commands: [...new Set(findings.flatMap((f) => f.fix?.command ?? []))],
+        prove,
       };
     });
   }
@@ -544,7 +615,41 @@ function resourceAnchor(i: number): string {
  * A resource's fixes, one per change: every statement its failing rules ask of one key merged into that key's policy
  * once; other fixes (another key, the key's state, the trail) once per distinct command.
  */
-function resourceFixes(findings: readonly Finding[], documents: DocumentIndex): Omit<ResourceFixView, 'anchor' | 'sameAs' | 'likeFix'>[] {
+/**
+ * The policy with the statements in it: each extends a statement of the same Sid and shape (keeping what it granted),
+ * replaces one of the same Sid and another shape, or is added; null without a policy.
+ */
+function extendedPolicy(policy: unknown, statements: readonly StatementJson[]): string | null {
+  if (statements.length === 0 || policy === null || typeof policy !== 'object') return null;
+  const document = policy as { Statement?: unknown };
+  const merged: unknown[] = Array.isArray(document.Statement)
+    ? [...document.Statement]
+    : document.Statement === undefined
+      ? []
+      : [document.Statement];
+  for (const statement of statements) {
+    const same = merged.findIndex((s) => (s as StatementJson | null)?.Sid === statement.Sid && statement.Sid !== undefined);
+    if (same < 0) merged.push(statement);
+    else {
+      const both = mergeStatements([merged[same] as StatementJson, statement]);
+      merged[same] = both.length === 1 ? both[0] : statement;
+    }
+  }
+  return compactJson({ ...document, Statement: merged });
+}
+
+/** `trailguard fix` on the run's snapshots: it proves the combined change and writes it in every form. */
+function proveCommand(results: ResultsDocument): string {
+  const quote = (path: string) => (/^[\w./@:+-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`);
+  const packs = results.packs.filter((p) => p.source !== 'built-in').map((p) => `--rules ${quote(p.source)}`);
+  const builtIn = results.packs.some((p) => p.source === 'built-in') ? [] : ['--no-builtin'];
+  return ['trailguard fix', ...results.inputs.map((i) => quote(i.path)), ...packs, ...builtIn, '--out-dir fixes'].join(' ');
+}
+
+function resourceFixes(
+  findings: readonly Finding[],
+  documents: DocumentIndex,
+): Omit<ResourceFixView, 'anchor' | 'sameAs' | 'likeFix' | 'keyFix'>[] {
   const withFix = findings.filter((f): f is Finding & { fix: NonNullable<Finding['fix']> } => f.fix !== undefined);
   const groups = groupBy(withFix, (f) =>
     f.fix.statement !== undefined && f.fix.document !== undefined ? `key ${f.fix.document}` : `do ${f.fix.command ?? f.fix.summary}`,

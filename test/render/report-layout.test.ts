@@ -56,3 +56,17 @@ describe('the report opens on what ran and how it came out', () => {
     expect(run.stdout).toContain('Accounts: 123456789012, 210987654321, 333344445555.');
   });
 });
+
+describe('each failing key links to its combined fix', () => {
+  it('Markdown: every trail whose key policy fails points at one combined fix per key, with the command that proves it', async () => {
+    const run = await cli(['check', 'examples/non-compliant/snapshot.json', '--format', 'markdown-full']);
+    const section = run.stdout.slice(run.stdout.indexOf('\n## Fixes by key\n'), run.stdout.indexOf('\n## Summary\n'));
+    expect(section.match(/^<a id="key-fix-\d+"><\/a>$/gm)).toEqual(['<a id="key-fix-0"></a>', '<a id="key-fix-1"></a>']);
+    expect(section).toContain('trailguard fix examples/non-compliant/snapshot.json --out-dir fixes');
+    const links = run.stdout.match(/\[the key's combined fix\]\(#key-fix-\d+\)/g) ?? [];
+    expect(links).toHaveLength(2);
+    // Twin: the compliant example has no key to fix, and no such section.
+    const compliant = await cli(['check', 'examples/compliant/snapshot.json', '--format', 'markdown-full']);
+    expect(compliant.stdout).not.toContain('## Fixes by key');
+  });
+});

@@ -58,7 +58,7 @@ describe('the HTML report', () => {
     const hrefs = html.match(/href="[^"]*"/g) ?? [];
     for (const href of hrefs)
       expect(href).toMatch(
-        /^href="(https:\/\/|#policy-\d+(-s\d+)?"|#(finding-\d+-\d+|resource-\d+|fix-\d+|rule-[a-z0-9-]+|matrix|findings|summary|scope|passing|waived|waivers|about-rules|policies)")/,
+        /^href="(https:\/\/|#policy-\d+(-s\d+)?"|#(finding-\d+-\d+|resource-\d+|fix-\d+|key-fix-\d+|rule-[a-z0-9-]+|matrix|findings|key-fixes|summary|scope|passing|waived|waivers|about-rules|policies)")/,
       );
     // Every internal link lands on an element of the report.
     for (const [, anchor] of html.matchAll(/href="#([^"]+)"/g)) expect(html).toContain(`id="${anchor}"`);
