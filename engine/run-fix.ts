@@ -286,10 +286,13 @@ function keysToFix(snapshots: readonly LoadedSnapshot[], findings: readonly Find
         // Said when no policy change comes of it: the failing checks that are not about the policy, with their fixes.
         why: about
           .filter((f) => !keysNamed(f).includes(arn))
-          .map(
-            (f) =>
-              `${f.ruleId} fails on ${f.resource.id} for something other than the key policy${f.fix === undefined ? '' : `: ${f.fix.summary}`}`,
-          ),
+          .map((f) => {
+            const query = (f.evidence.assertions ?? []).some((a) => a.document === arn && a.op === 'iam-grantees' && a.status === 'fail');
+            const what = query
+              ? 'because of whom the key policy grants an action to (a policy query, which fix does not rewrite)'
+              : 'for something other than the key policy';
+            return `${f.ruleId} fails on ${f.resource.id} ${what}${f.fix === undefined ? '' : `: ${f.fix.summary}`}`;
+          }),
       });
   }
   return keys;

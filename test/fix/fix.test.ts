@@ -297,6 +297,21 @@ describe('trailguard fix with nothing to fix, and bad input', () => {
     }
   });
 
+  it('a failing policy query (who a key grants decryption to) is left to a person, saying why; exit 1', async () => {
+    const run = await cli([
+      'fix',
+      'examples/organisation/member-snapshot.json',
+      'examples/organisation/log-archive-snapshot.json',
+      '--rules',
+      'examples/audit-pack',
+    ]);
+    expect(run.stdout).toContain('4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f60718: fix by hand');
+    expect(run.stdout).toContain(
+      'by hand: trail-key-no-foreign-decrypt fails on arn:aws:cloudtrail:us-east-1:123456789012:trail/organization-trail because of whom the key policy grants an action to (a policy query, which fix does not rewrite)',
+    );
+    expect(run.code).toBe(1);
+  });
+
   it('an unknown format, no snapshot, a missing file: one line each, exit 2', async () => {
     const format = await cli(['fix', NON_COMPLIANT, '--format', 'yaml']);
     expect(format.stderr.trim()).toBe('trailguard: unknown --format "yaml" for fix: expected one of text, json [usage]');
