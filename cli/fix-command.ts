@@ -193,7 +193,7 @@ function textView(plan: FixPlan, outDir: string | undefined): string {
   const lines: string[] = [];
   for (const [i, fix] of keys.entries()) {
     lines.push(
-      `${i + 1}. ${fix.key}: ${HEADINGS[fix.kind]}${fix.ownedElsewhere ? ` (owned by account ${fix.account}: hand it to its owner)` : ''}`,
+      `${i + 1}. ${fix.key}: ${HEADINGS[fix.kind]}${fix.ownedElsewhere ? ` (the key belongs to account ${fix.account}, not the trails' accounts: hand it to its owner)` : ''}`,
     );
     for (const change of fix.changes) lines.push(`   - ${change}`);
     for (const r of fix.resolves) lines.push(`   resolves ${r.ruleId} on ${r.resource} (${r.before} → ${r.after})`);
@@ -201,6 +201,8 @@ function textView(plan: FixPlan, outDir: string | undefined): string {
     for (const r of fix.remaining) lines.push(`   still ${r.before}: ${r.ruleId} on ${r.resource}`);
     if (fix.kind !== 'refused' && fix.kind !== 'manual') for (const command of commandsFor(fix)) lines.push(`   $ ${command}`);
   }
+  for (const w of plan.worse)
+    lines.push(`WORSE with the proven policies in place: ${w.ruleId} on ${w.resource} (${w.before} → ${w.after})`);
   const resolved = keys.reduce((n, k) => n + k.resolves.length, 0);
   lines.push(
     '',

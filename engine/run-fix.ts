@@ -17,7 +17,7 @@ import type { LoadedSnapshot } from './snapshot/types.js';
 /** How many rounds of evaluate-then-amend a fix may take (removing a kms:* grant can call for a DescribeKey grant). */
 const ROUNDS = 4;
 
-/** The actions whose grantees a fix must not widen, and those whose grantees (the key's administrators) it must keep. */
+/** The actions whose grantees are the key's administrators: a fix must keep every one of them. */
 const ADMIN_ACTIONS = new Set(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey']);
 const CLOUDTRAIL = 'cloudtrail.amazonaws.com';
 
@@ -51,18 +51,23 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
   const changes = new Map<string, string[]>([...keys.keys()].map((arn) => [arn, []]));
   const notes = new Map<string, string[]>([...keys.keys()].map((arn) => [arn, []]));
   const memory = new Map<string, AmendMemory>([...keys.keys()].map((arn) => [arn, { wanted: new Map(), extended: new Set() }]));
+  const oversized = new Map<string, unknown>();
   let current = original;
   for (let round = 0; round < ROUNDS; round++) {
     let amended = false;
     for (const key of keys.values()) {
-      if (key.kind !== 'policy') continue;
+      if (key.kind !== 'policy' || oversized.has(key.arn)) continue;
       const failing = current.filter((f) => isPolicyFailure(f, key.arn));
       if (failing.length === 0) continue;
       const result = amend(policies.get(key.arn), failing, key, memory.get(key.arn) as AmendMemory);
       if (result.changes.length > 0) {
-        policies.set(key.arn, result.policy);
         changes.get(key.arn)?.push(...result.changes);
-        amended = true;
+        // A policy KMS would refuse is not evaluated (no snapshot may hold one): it is refused as it stands.
+        if (sizeProblem(result.policy).length > 0) oversized.set(key.arn, result.policy);
+        else {
+          policies.set(key.arn, result.policy);
+          amended = true;
+        }
       }
       for (const note of result.notes) if (!notes.get(key.arn)?.includes(note)) notes.get(key.arn)?.push(note);
     }
@@ -79,7 +84,7 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
     const reasons = [
       ...worseFor(original, current, key.arn).map((w) => `${w.ruleId} on ${w.resource} would go from ${w.before} to ${w.after}`),
       ...guardProblems(key, key.replaces === undefined ? guardBefore.get(key.arn) : undefined, guardAfter.get(key.arn)),
-      ...sizeProblem(policies.get(key.arn)),
+      ...sizeProblem(oversized.get(key.arn) ?? policies.get(key.arn)),
     ];
     if (reasons.length > 0) refusals.set(key.arn, reasons);
   }
@@ -123,12 +128,10 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
         ownedElsewhere: key.ownedElsewhere,
         trails: key.trails,
         before: key.policy,
-        after: proved || kind === 'refused' ? policies.get(subject.arn) : null,
+        after: proved || kind === 'refused' ? (oversized.get(subject.arn) ?? policies.get(subject.arn)) : null,
         changes: keyChanges,
         resolves: proved ? resolved(original, final, key.arn) : [],
-        remaining: failingOn(proved ? final : original, subject.arn)
-          .concat(proved && replacement !== undefined ? [] : [])
-          .map((f) => ({ ...ref(f, f), message: f.message })),
+        remaining: failingOn(proved ? final : original, subject.arn).map((f) => ({ ...ref(f, f), message: f.message })),
         refusals: [...(refused ?? []), ...(kind === 'manual' ? (notes.get(subject.arn) ?? []).concat(key.why) : [])],
         commands: kind === 'new-key' ? newKeyCommands(key) : key.commands,
       },
@@ -263,7 +266,8 @@ function keysToFix(snapshots: readonly LoadedSnapshot[], findings: readonly Find
       partition: parsed?.partition ?? 'aws',
       policy: holder?.entry.policy ?? null,
       trails,
-      ownedElsewhere: snapshots.length > 0 && !snapshots.some((s) => s.document.account?.id === parsed?.account),
+      // A log-archive key used by other accounts' trails: its owner applies the policy, not the trails' accounts.
+      ownedElsewhere: trails.length > 0 && !trails.some((t) => parseArn(t)?.account === parsed?.account),
     };
     const state = metadata.KeyState;
     if (metadata.KeyManager === 'AWS') keys.set(arn, { ...base, kind: 'new-key', commands, why: [] });

@@ -1,7 +1,8 @@
 import type { Status } from '../core/model.js';
+import { MAX_POLICY_LENGTH } from '../snapshot/load-snapshot.js';
 
-/** KMS refuses key policies longer than this (characters). */
-export const KEY_POLICY_LIMIT = 32_768;
+/** KMS refuses key policies longer than this (characters), and so does a snapshot. */
+export const KEY_POLICY_LIMIT = MAX_POLICY_LENGTH;
 
 /** What `trailguard fix` does about one key. */
 export type KeyFixKind =
@@ -23,7 +24,7 @@ export interface KeyFix {
   readonly region: string;
   readonly partition: string;
   readonly kind: KeyFixKind;
-  /** The account whose snapshots hold the trails, when the key belongs to another: hand the policy to its owner. */
+  /** Whether the key belongs to an account none of its trails are in (a log-archive key): its owner applies the fix. */
   readonly ownedElsewhere: boolean;
   /** The trails that use the key. */
   readonly trails: readonly string[];

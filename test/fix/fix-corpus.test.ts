@@ -71,3 +71,29 @@ describe('trailguard fix on every key-policy shape of the corpus', () => {
     ]);
   });
 });
+
+describe('the size limit', () => {
+  it('a policy KMS would refuse as too long is refused, saying so; twin: without the padding it is proven', async () => {
+    const base = JSON.parse(readFileSync(join(folder, 'decrypt-root-only.json'), 'utf8')) as CorpusCase & {
+      policy: { Statement: unknown[] };
+    };
+    const pad = (ids: number) => ({
+      Sid: 'Describe from our endpoints',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: 'kms:DescribeKey',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceVpce': Array.from({ length: ids }, (_, i) => `vpce-${String(i).padStart(17, '0')}`) } },
+    });
+    const run = async (ids: number) => {
+      const policy = { ...base.policy, Statement: [...base.policy.Statement, pad(ids)] };
+      expect(JSON.stringify(policy).length).toBeLessThan(32_768);
+      const plan = await planFix({ snapshots: [inMemorySnapshot(documentFor({ ...base, policy }), 'padded.json')] });
+      return plan.keys.find((k) => k.key === KEY_ARN);
+    };
+    const tooLong = await run(1275);
+    expect(tooLong?.kind).toBe('refused');
+    expect(tooLong?.refusals.join('\n')).toMatch(/^the new policy is 32\d{3} characters, over KMS's limit of 32768$/m);
+    expect((await run(10))?.kind).toBe('policy');
+  });
+});

@@ -297,6 +297,32 @@ describe('trailguard fix with nothing to fix, and bad input', () => {
     }
   });
 
+  it("a log-archive key that leaves out a member's trails: one policy naming every account's trails, marked for the key's owner", async () => {
+    const logArchive = JSON.parse(readFileSync(join(ROOT, 'examples/organisation/log-archive-snapshot.json'), 'utf8')) as {
+      keys: Record<string, { policy: { Statement: { Condition?: { StringLike: Record<string, unknown> } }[] } }>;
+    };
+    const entry = Object.values(logArchive.keys)[0];
+    const encrypt = entry?.policy.Statement[2]?.Condition?.StringLike as Record<string, unknown>;
+    encrypt['kms:EncryptionContext:aws:cloudtrail:arn'] = ['arn:aws:cloudtrail:*:123456789012:trail/*'];
+    const broken = join(tempDir(), 'log-archive.json');
+    writeFileSync(broken, JSON.stringify(logArchive));
+    const out = join(tempDir(), 'org-fixes');
+    const run = await cli(['fix', 'examples/organisation/member-snapshot.json', broken, '--out-dir', out]);
+    expect(run.stdout).toContain(
+      "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f60718: new policy, proven (the key belongs to account 210987654321, not the trails' accounts: hand it to its owner)",
+    );
+    expect(run.stdout).toContain(
+      'resolves cloudtrail-key-policy-generate-data-key on arn:aws:cloudtrail:us-east-1:333344445555:trail/member-data-events',
+    );
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain(
+      'The key belongs to account 210987654321, not to the account whose trails use it: hand this to its owner.',
+    );
+    // Both accounts' trails keep working: the management account's trail still passes on the fixed snapshots.
+    const after = await findings(['examples/organisation/member-snapshot.json', join(out, 'fixed-snapshot-2.json')]);
+    expect(after.filter((f) => f.status === 'fail')).toEqual([]);
+  });
+
   it('a failing policy query (who a key grants decryption to) is left to a person, saying why; exit 1', async () => {
     const run = await cli([
       'fix',
