@@ -55,9 +55,13 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
   let current = original;
   for (let round = 0; round < ROUNDS; round++) {
     let amended = false;
+    const policyFailures = indexByKey(
+      current.filter((f) => f.status === 'fail'),
+      keysNamed,
+    );
     for (const key of keys.values()) {
       if (key.kind !== 'policy' || oversized.has(key.arn)) continue;
-      const failing = current.filter((f) => isPolicyFailure(f, key.arn));
+      const failing = policyFailures.get(key.arn) ?? [];
       if (failing.length === 0) continue;
       const result = amend(policies.get(key.arn), failing, key, memory.get(key.arn) as AmendMemory);
       if (result.changes.length > 0) {
@@ -80,16 +84,17 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
   const changed = [...keys.values()].filter((k) => k.kind === 'policy' && (changes.get(k.arn)?.length ?? 0) > 0);
   const guardBefore = grantees(evaluate(snapshots, guards));
   const guardAfter = grantees(evaluate(patch(world, policies), guards));
+  const worse = worseFindings(original, current);
   for (const key of changed) {
     const reasons = [
-      ...worseFor(original, current, key.arn).map((w) => `${w.ruleId} on ${w.resource} would go from ${w.before} to ${w.after}`),
+      ...worse.filter((w) => w.keys.includes(key.arn)).map((w) => `${w.ruleId} on ${w.resource} would go from ${w.before} to ${w.after}`),
       ...guardProblems(key, key.replaces === undefined ? guardBefore.get(key.arn) : undefined, guardAfter.get(key.arn)),
       ...sizeProblem(oversized.get(key.arn) ?? policies.get(key.arn)),
     ];
     if (reasons.length > 0) refusals.set(key.arn, reasons);
   }
   // A worse finding that no key explains refuses them all: the proof must hold for the whole run.
-  const unexplained = worseFindings(original, current).filter((w) => !changed.some((k) => w.keys.includes(k.arn)));
+  const unexplained = worse.filter((w) => !changed.some((k) => w.keys.includes(k.arn)));
   if (unexplained.length > 0) {
     for (const key of changed)
       refusals.set(key.arn, [
@@ -100,6 +105,9 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
   const proven = new Map([...policies].filter(([arn]) => !refusals.has(arn) && (changes.get(arn)?.length ?? 0) > 0));
   const final = refusals.size === 0 ? current : evaluate(patch(world, proven), rules);
 
+  const finalById = byId(final);
+  const failingBefore = indexByKey(original.filter(failed), mentioned);
+  const failingAfter = indexByKey(final.filter(failed), mentioned);
   const plan: KeyFix[] = [...keys.values()].flatMap((key) => {
     if (key.replaces !== undefined) return [];
     const replacement = replacements.get(key.arn);
@@ -130,8 +138,8 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
         before: key.policy,
         after: proved || kind === 'refused' ? (oversized.get(subject.arn) ?? policies.get(subject.arn)) : null,
         changes: keyChanges,
-        resolves: proved ? resolved(original, final, key.arn) : [],
-        remaining: failingOn(proved ? final : original, subject.arn).map((f) => ({ ...ref(f, f), message: f.message })),
+        resolves: proved ? resolved(failingBefore.get(key.arn) ?? [], finalById) : [],
+        remaining: ((proved ? failingAfter : failingBefore).get(subject.arn) ?? []).map((f) => ({ ...ref(f, f), message: f.message })),
         refusals: [...(refused ?? []), ...(kind === 'manual' ? (notes.get(subject.arn) ?? []).concat(key.why) : [])],
         commands: kind === 'new-key' ? newKeyCommands(key) : key.commands,
       },
@@ -244,9 +252,10 @@ function newKeyCommands(key: KeyToFix): string[] {
 
 function keysToFix(snapshots: readonly LoadedSnapshot[], findings: readonly Finding[]): Map<string, KeyToFix> {
   const keys = new Map<string, KeyToFix>();
-  const failing = findings.filter((f) => f.status === 'fail' || f.status === 'error');
-  const named = new Set(failing.flatMap((f) => keysRead(f)));
-  for (const arn of [...named].sort()) {
+  const failing = findings.filter(failed);
+  const reading = indexByKey(failing, keysRead);
+  const trailsOf = trailsByKey(snapshots);
+  for (const arn of [...reading.keys()].sort()) {
     const parsed = parseArn(arn);
     const entries = snapshots.flatMap((s) => {
       const entry = s.document.keys?.[arn];
@@ -254,10 +263,8 @@ function keysToFix(snapshots: readonly LoadedSnapshot[], findings: readonly Find
     });
     const holder = entries.find((e) => e.entry.policy !== null && typeof e.entry.policy === 'object') ?? entries[0];
     const metadata = (holder?.entry.metadata ?? {}) as Record<string, unknown>;
-    const trails = snapshots.flatMap((s) =>
-      (s.document.trails ?? []).filter((t) => usesKey(t, arn, s)).map((t) => String((t as { TrailARN?: unknown }).TrailARN ?? '')),
-    );
-    const about = failing.filter((f) => keysRead(f).includes(arn));
+    const trails = trailsOf(arn);
+    const about = reading.get(arn) ?? [];
     const commands = [...new Set(about.flatMap((f) => (f.fix?.command === undefined ? [] : [f.fix.command])))];
     const base = {
       arn,
@@ -302,6 +309,56 @@ function keysToFix(snapshots: readonly LoadedSnapshot[], findings: readonly Find
   return keys;
 }
 
+/**
+ * The trails that use each key, found once: by the key's ARN, an alias of it the snapshot records, or its bare id in
+ * the trail's `KmsKeyId`.
+ */
+function trailsByKey(snapshots: readonly LoadedSnapshot[]): (arn: string) => string[] {
+  const byId = new Map<string, { snapshot: LoadedSnapshot; arn: string }[]>();
+  for (const snapshot of snapshots) {
+    for (const trail of snapshot.document.trails ?? []) {
+      const id = (trail as { KmsKeyId?: unknown }).KmsKeyId;
+      if (typeof id !== 'string') continue;
+      byId.set(id, [...(byId.get(id) ?? []), { snapshot, arn: String((trail as { TrailARN?: unknown }).TrailARN ?? '') }]);
+    }
+  }
+  return (arn) => {
+    const found = new Set<string>();
+    for (const { arn: trail } of byId.get(arn) ?? []) found.add(trail);
+    for (const { arn: trail } of byId.get(arn.split('/').pop() ?? '') ?? []) found.add(trail);
+    for (const snapshot of snapshots)
+      for (const alias of snapshot.document.keys?.[arn]?.aliases ?? [])
+        for (const use of byId.get(alias) ?? []) if (use.snapshot === snapshot) found.add(use.arn);
+    return [...found];
+  };
+}
+
+/** Findings under each key a function picks from them (a finding under each of its keys). */
+function indexByKey(findings: readonly Finding[], pick: (f: Finding) => readonly string[]): Map<string, Finding[]> {
+  const index = new Map<string, Finding[]>();
+  for (const f of findings) {
+    for (const key of new Set(pick(f))) {
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [f]);
+      else list.push(f);
+    }
+  }
+  return index;
+}
+
+function failed(f: Finding): boolean {
+  return f.status === 'fail' || f.status === 'error';
+}
+
+/** Every key a finding is about: its resource (a key), the documents its checks read, the key its fix changes. */
+function mentioned(f: Finding): string[] {
+  return [
+    ...(f.resource.id.includes(':kms:') ? [f.resource.id] : []),
+    ...(f.evidence.assertions ?? []).flatMap((a) => a.document ?? []),
+    ...(f.fix?.document === undefined ? [] : [f.fix.document]),
+  ];
+}
+
 function usesKey(trail: unknown, arn: string, snapshot: LoadedSnapshot): boolean {
   const id = (trail as { KmsKeyId?: unknown }).KmsKeyId;
   if (typeof id !== 'string') return false;
@@ -323,18 +380,6 @@ function keysNamed(f: Finding): string[] {
   return (f.evidence.assertions ?? []).flatMap((a) =>
     a.document !== undefined && a.op === 'iam-policy' && (a.status === 'fail' || a.status === 'unknown') ? [a.document] : [],
   );
-}
-
-function isPolicyFailure(f: Finding, key: string): boolean {
-  return f.status === 'fail' && keysNamed(f).includes(key);
-}
-
-function failingOn(findings: readonly Finding[], key: string): Finding[] {
-  return findings.filter((f) => (f.status === 'fail' || f.status === 'error') && mentions(f, key));
-}
-
-function mentions(f: Finding, key: string): boolean {
-  return f.resource.id === key || (f.evidence.assertions ?? []).some((a) => a.document === key) || f.fix?.document === key;
 }
 
 /** What the rounds of amending one key remember. */
@@ -524,17 +569,11 @@ function worseFindings(before: readonly Finding[], after: readonly Finding[]): (
   });
 }
 
-function worseFor(before: readonly Finding[], after: readonly Finding[], key: string): FindingRef[] {
-  return worseFindings(before, after).filter((w) => w.keys.includes(key));
-}
-
-/** Findings on the key that went from fail, error or unknown to pass or skip. */
-function resolved(before: readonly Finding[], after: readonly Finding[], key: string): FindingRef[] {
-  const now = byId(after);
+/** Of a key's failing findings, those that pass or are skipped afterwards. */
+function resolved(before: readonly Finding[], after: ReadonlyMap<string, Finding>): FindingRef[] {
   return before.flatMap((f) => {
-    const then = now.get(`${f.ruleId}\u0000${f.resource.id}`);
-    if (then === undefined || RANK[f.status] === 0 || RANK[then.status] !== 0 || !mentions(f, key)) return [];
-    return [ref(f, then)];
+    const then = after.get(`${f.ruleId}\u0000${f.resource.id}`);
+    return then === undefined || RANK[then.status] !== 0 ? [] : [ref(f, then)];
   });
 }
 

@@ -33,7 +33,7 @@ export interface KeyFix {
   readonly after: unknown;
   /** What changes and why, in the order applied. */
   readonly changes: readonly string[];
-  /** Findings the fix turns from fail (or error, unknown) to pass or skip, as `rule on resource`. */
+  /** Findings the fix turns from fail or error to pass or skip. */
   readonly resolves: readonly FindingRef[];
   /** Failing findings on the key's trails that the fix does not resolve, with their messages. */
   readonly remaining: readonly (FindingRef & { readonly message: string })[];
