@@ -7,6 +7,7 @@ import { evaluateRules } from './evaluate/evaluate-rule.js';
 import type { FindingRef, FixPlan, KeyFix, KeyFixKind } from './fix/fix-plan.js';
 import { KEY_POLICY_LIMIT } from './fix/fix-plan.js';
 import { mergeStatements, type StatementJson } from './fix/merge-statements.js';
+import { shellWords } from './fix/shell-words.js';
 import type { CompiledRule } from './rules/compiled-rule.js';
 import { loadRulePacks } from './rules/load-rules.js';
 import { loadRunInputs, type RunInputs } from './run-check.js';
@@ -242,10 +243,30 @@ function withNewKeys(
 
 /** Create the replacement key with the policy, then move each trail to it. */
 function newKeyCommands(key: KeyToFix): string[] {
+  const create = shellWords([
+    'aws',
+    'kms',
+    'create-key',
+    '--region',
+    key.region,
+    '--description',
+    `CloudTrail logs (replaces AWS managed key ${key.arn})`,
+    '--key-spec',
+    'SYMMETRIC_DEFAULT',
+    '--key-usage',
+    'ENCRYPT_DECRYPT',
+    '--policy',
+    'file://policy.json',
+    '--query',
+    'KeyMetadata.Arn',
+    '--output',
+    'text',
+  ]);
   return [
-    `aws kms create-key --region ${key.region} --description "CloudTrail logs (replaces AWS managed key ${key.arn})" --key-spec SYMMETRIC_DEFAULT --key-usage ENCRYPT_DECRYPT --policy file://policy.json`,
+    `NEW_KEY_ARN=$(${create})`,
     ...key.trails.map(
-      (trail) => `aws cloudtrail update-trail --region ${parseArn(trail)?.region ?? key.region} --name ${trail} --kms-key-id <new-key-arn>`,
+      (trail) =>
+        `${shellWords(['aws', 'cloudtrail', 'update-trail', '--region', parseArn(trail)?.region ?? key.region, '--name', trail, '--kms-key-id'])} "$NEW_KEY_ARN"`,
     ),
   ];
 }

@@ -1,5 +1,7 @@
 import { stringify as yamlStringify } from 'yaml';
+import { fencedBlock, markdownText } from '../core/markdown-text.js';
 import type { FixPlan, KeyFix } from './fix-plan.js';
+import { shellWords } from './shell-words.js';
 
 /** One file of `trailguard fix --out-dir`: its path inside the folder and its text. */
 export interface FixFile {
@@ -23,11 +25,34 @@ export function policyJson(policy: unknown): string {
   return `${JSON.stringify(policy, null, 2)}\n`;
 }
 
-/** The shell commands that apply a key's fix, run from its folder (they read ./policy.json). */
+/**
+ * The shell commands that apply a key's fix, run from its folder (they read ./policy.json). Those of a policy or a new
+ * key are trailguard's own, every argument quoted; a key state's come from the rules' fix text and are only shown.
+ */
 export function commandsFor(fix: KeyFix): string[] {
   if (fix.kind === 'policy')
-    return [`aws kms put-key-policy --region ${fix.region} --key-id ${fix.key} --policy-name default --policy file://policy.json`];
+    return [
+      shellWords([
+        'aws',
+        'kms',
+        'put-key-policy',
+        '--region',
+        fix.region,
+        '--key-id',
+        fix.key,
+        '--policy-name',
+        'default',
+        '--policy',
+        'file://policy.json',
+      ]),
+    ];
   return [...fix.commands];
+}
+
+/** The script of a policy or new-key fix: trailguard's own commands, run from the key's folder. */
+function script(fix: KeyFix): string {
+  const body = commandsFor(fix);
+  return `#!/bin/sh\nset -eu\ncd "$(dirname "$0")"\n${body.join('\n')}\n`;
 }
 
 /** A CloudFormation template holding the key with the policy as data (`AWS::KMS::Key` `KeyPolicy`). */
@@ -112,7 +137,7 @@ export function readme(plan: FixPlan, snapshots: readonly string[]): string {
   const lines = [
     '# Key policy fixes (trailguard fix)',
     '',
-    `From ${snapshots.join(', ')}. Each fix below was proven by checking the snapshots again with it in place:`,
+    `From ${snapshots.map((p) => markdownText(p)).join(', ')}. Each fix below was proven by checking the snapshots again with it in place:`,
     'the findings it resolves are listed, and a fix that made any finding worse, granted a KMS action to someone',
     'new, removed an administrator or left the account unable to administer the key was refused. `fixed-snapshot*.json`',
     'holds the snapshots with the proven policies in place: `trailguard check` it to see for yourself.',
@@ -122,22 +147,26 @@ export function readme(plan: FixPlan, snapshots: readonly string[]): string {
   ];
   for (const [i, fix] of ordered.entries()) {
     const folder = keyFolder(fix, i);
-    lines.push(`## ${i + 1}. ${fix.key} — ${KIND_TEXT[fix.kind]}`, '');
+    // Names, Sids and messages come from snapshots and rules: as text, never as Markdown or HTML.
+    lines.push(`## ${i + 1}. ${markdownText(fix.key)} — ${KIND_TEXT[fix.kind]}`, '');
     if (fix.ownedElsewhere)
-      lines.push(`The key belongs to account ${fix.account}, not to the account whose trails use it: hand this to its owner.`, '');
-    if (fix.trails.length > 0) lines.push(`Used by: ${fix.trails.join(', ')}.`, '');
+      lines.push(
+        `The key belongs to account ${markdownText(fix.account)}, not to the account whose trails use it: hand this to its owner.`,
+        '',
+      );
+    if (fix.trails.length > 0) lines.push(`Used by: ${fix.trails.map((t) => markdownText(t)).join(', ')}.`, '');
     if (fix.kind === 'policy' || fix.kind === 'new-key') lines.push(`Files: \`${folder}/\`.`, '');
-    for (const change of fix.changes) lines.push(`- ${change}`);
+    for (const change of fix.changes) lines.push(`- ${markdownText(change)}`);
     if (fix.changes.length > 0) lines.push('');
     if (fix.resolves.length > 0) {
       lines.push('Resolves:', '');
-      for (const r of fix.resolves) lines.push(`- ${r.ruleId} on ${r.resource}: ${r.before} → ${r.after}`);
+      for (const r of fix.resolves) lines.push(`- ${markdownText(r.ruleId)} on ${markdownText(r.resource)}: ${r.before} → ${r.after}`);
       lines.push('');
     }
-    for (const refusal of fix.refusals) lines.push(`- ${fix.kind === 'refused' ? 'Refused' : 'By hand'}: ${refusal}`);
+    for (const refusal of fix.refusals) lines.push(`- ${fix.kind === 'refused' ? 'Refused' : 'By hand'}: ${markdownText(refusal)}`);
     if (fix.refusals.length > 0) lines.push('');
     const commands = commandsFor(fix);
-    if (commands.length > 0 && fix.kind !== 'refused' && fix.kind !== 'manual') lines.push('```sh', ...commands, '```', '');
+    if (commands.length > 0 && fix.kind !== 'refused' && fix.kind !== 'manual') lines.push(fencedBlock(commands.join('\n'), 'sh'), '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }
@@ -162,7 +191,7 @@ export function fixFiles(plan: FixPlan, snapshots: readonly string[]): FixFile[]
     const folder = keyFolder(fix, i);
     files.push(
       { path: `${folder}/policy.json`, text: policyJson(fix.after) },
-      { path: `${folder}/commands.sh`, text: `#!/bin/sh\nset -eu\ncd "$(dirname "$0")"\n${commandsFor(fix).join('\n')}\n` },
+      { path: `${folder}/commands.sh`, text: script(fix) },
       { path: `${folder}/cloudformation.yaml`, text: cloudFormation(fix) },
       { path: `${folder}/terraform.tf`, text: terraform(fix) },
     );

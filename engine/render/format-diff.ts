@@ -1,7 +1,7 @@
+import { fencedBlock, markdownText } from '../core/markdown-text.js';
 import type { ResourceRef } from '../core/model.js';
 import { jsonSafe } from '../core/safe-text.js';
 import type { FindingChange, ResultsDiff } from '../results/diff-results.js';
-import { fencedBlock, markdownText } from './markdown-text.js';
 
 /** The formats `trailguard diff` writes. */
 export const DIFF_FORMATS = ['markdown', 'json'] as const;

@@ -1,8 +1,8 @@
+import { markdownText } from '../core/markdown-text.js';
 import type { Finding, Status } from '../core/model.js';
 import { terminalSafeLines } from '../core/safe-text.js';
 import type { Formatter } from './formatter.js';
 import { evidenceItems, evidenceLine } from './formatter.js';
-import { markdownText } from './markdown-text.js';
 import { reportTitle } from './report-model.js';
 
 /** GitHub's limit for a comment, and what this report keeps under it (room for the closing pointer). */

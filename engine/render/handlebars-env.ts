@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
+import { fencedBlock, markdownText } from '../core/markdown-text.js';
 import { packagePath } from '../core/package-root.js';
-import { fencedBlock, markdownText } from './markdown-text.js';
 import { richHtml, richMarkdown } from './rich-text.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { MarkdownIt, default as MarkdownItConstructor, Token } from 'markdown-it';
-import { escapeMarkdown, fencedBlock } from './markdown-text.js';
+import { escapeMarkdown, fencedBlock } from '../core/markdown-text.js';
 
 /**
  * Rule texts (description, rationale, audit, remediation) are Markdown written by whoever wrote the rule file, which

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import MarkdownIt from 'markdown-it';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSnapshot } from '../../bench/generate-snapshot.js';
 import { mergeStatements } from '../../engine/fix/merge-statements.js';
@@ -83,7 +84,7 @@ describe('trailguard fix on the non-compliant example', () => {
     expect(run.stdout).toContain('$ aws kms cancel-key-deletion --region us-west-2');
     expect(run.stdout).toContain('a006: AWS managed: a new customer managed key with this policy, proven');
     expect(run.stdout).toContain(
-      '$ aws cloudtrail update-trail --region ap-southeast-2 --name arn:aws:cloudtrail:ap-southeast-2:222233334444:trail/aws-managed-key --kms-key-id <new-key-arn>',
+      '$ aws cloudtrail update-trail --region ap-southeast-2 --name arn:aws:cloudtrail:ap-southeast-2:222233334444:trail/aws-managed-key --kms-key-id "$NEW_KEY_ARN"',
     );
     expect(run.stdout).toMatch(/\n8 failing finding\(s\) resolved by 4 proven fix\(es\); written to /);
   });
@@ -282,6 +283,39 @@ describe('trailguard fix refuses a policy that makes something worse', () => {
     const run = await cli(['fix', NON_COMPLIANT, '--rules', rules]);
     expect(run.stdout).toContain(`${key(1)}: new policy, proven`);
     expect(run.stdout).toContain('added Sid "CloudTrail re-encrypts": for cloudtrail-reencrypts-fixed');
+  });
+});
+
+describe('trailguard fix on hostile names', () => {
+  it('a trail name, ARN or Sid that would run a command or inject Markdown stays one quoted argument, and text', async () => {
+    const snapshot = JSON.parse(readFileSync(join(ROOT, NON_COMPLIANT), 'utf8')) as {
+      trails: Record<string, unknown>[];
+      keys: Record<string, { metadata: Record<string, unknown> }>;
+    };
+    const evil = "x'; touch /tmp/trailguard-pwned; echo '`$(id)` <img src=x>";
+    // The AWS managed key's trail: its replacement key's commands name the trail.
+    const trail = snapshot.trails.find((t) => t.Name === 'aws-managed-key') as Record<string, unknown>;
+    trail.TrailARN = `${String(trail.TrailARN)}${evil}`;
+    const dir = tempDir();
+    const file = join(dir, 'hostile.json');
+    writeFileSync(file, JSON.stringify(snapshot));
+    const out = join(dir, 'out');
+    await cli(['fix', file, '--out-dir', out]);
+    const folder = readdirSync(out).find((f) => f.endsWith('a006')) as string;
+    const script = readFileSync(join(out, folder, 'commands.sh'), 'utf8');
+    expect(script).toContain(
+      `--name 'arn:aws:cloudtrail:ap-southeast-2:222233334444:trail/aws-managed-keyx'\\''; touch /tmp/trailguard-pwned; echo '\\''\`$(id)\` <img src=x>' --kms-key-id "$NEW_KEY_ARN"`,
+    );
+    // The shell reads the name back as one word, unchanged (sh -n parses without running).
+    const words = spawnSync('sh', ['-c', `printf '%s\\n' ${script.split('--name ')[1]?.split(' --kms-key-id')[0]}`], { encoding: 'utf8' });
+    expect(words.stdout).toBe(`arn:aws:cloudtrail:ap-southeast-2:222233334444:trail/aws-managed-key${evil}\n`);
+    expect(spawnSync('sh', ['-n', join(out, folder, 'commands.sh')]).status).toBe(0);
+    // The README, rendered as GitHub would (raw HTML on), shows the name as text: in prose and in the commands' block.
+    const html = new MarkdownIt({ html: true }).render(readFileSync(join(out, 'README.md'), 'utf8'));
+    expect(html).not.toMatch(/<img/);
+    expect(html).toContain(
+      "Used by: arn:aws:cloudtrail:ap-southeast-2:222233334444:trail/aws-managed-keyx'; touch /tmp/trailguard-pwned; echo '`$(id)` &lt;img src=x&gt;.",
+    );
   });
 });
 
