@@ -1,11 +1,9 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { AccountResult, CollectedSnapshot, ProgressEvent } from '../collectors/index.js';
 import { formatDiagnostic, readTextFile, TOOL_VERSION, TrailguardError, terminalSafe } from '../engine/index.js';
 import { terminal } from './terminal.js';
-import { prepareOutput, writeOutput } from './write-output.js';
+import { prepareOutDir, prepareOutput, writeOutput } from './write-output.js';
 
 export interface CollectArgs {
   readonly profile: string | undefined;
@@ -90,7 +88,8 @@ export async function runCollect(args: CollectArgs): Promise<number> {
       report(snapshot, args.out, say);
       return 0;
     }
-    await checkOutDir(args.outDir as string);
+    // The snapshot folder is checked before any account is collected: a typo should not cost an organisation's run.
+    await prepareOutDir(args.outDir as string, 'snapshots');
     const caller = await collectors.identify(collectors.createAwsClients({ ...clientOptions, credentials: base }), regions?.[0]);
     const results = await collectors.collectOrganisation(
       (credentials) => collectors.createAwsClients({ ...clientOptions, credentials }),
@@ -114,23 +113,6 @@ export async function runCollect(args: CollectArgs): Promise<number> {
       throw new TrailguardError({ code: 'credentials', message }, { cause: error });
     }
     throw error;
-  }
-}
-
-/** The snapshot folder is checked before any account is collected: a typo should not cost an organisation's run. */
-async function checkOutDir(outDir: string): Promise<void> {
-  const info = await stat(outDir).catch(() => undefined);
-  const problem =
-    info === undefined
-      ? 'it does not exist'
-      : !info.isDirectory()
-        ? 'it is not a folder'
-        : await access(outDir, constants.W_OK).then(
-            () => undefined,
-            () => 'it is not writable',
-          );
-  if (problem !== undefined) {
-    throw new TrailguardError({ code: 'output', file: outDir, message: `cannot write snapshots to --out-dir: ${problem}` });
   }
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../engine/index.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { askTerminal, terminal } from './terminal.js';
-import { writeOutput } from './write-output.js';
+import { prepareOutDir, writeOutput } from './write-output.js';
 
 export interface FixArgs extends RuleArgs {
   readonly snapshots: readonly string[];
@@ -71,6 +71,7 @@ export async function runFix(args: FixArgs): Promise<number> {
       code: 'usage',
       message: '--apply changes key policies and asks first, but standard input is not a terminal: add --yes to apply without asking',
     });
+  if (args.outDir !== undefined) await prepareOutDir(args.outDir, 'the fixes', { create: true });
   const plan = await planFix({
     snapshots: args.snapshots,
     rules: args.rules,
@@ -163,7 +164,7 @@ async function confirm(question: string): Promise<boolean> {
 async function writeFolder(folder: string, files: readonly { readonly path: string; readonly text: string }[]): Promise<void> {
   for (const file of files) {
     const target = join(folder, file.path);
-    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true }); // inside the folder checked above
     const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
     try {
       await writeFile(temp, file.text, { mode: file.path.endsWith('.sh') ? 0o755 : 0o644 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type Stats } from 'node:fs';
-import { chmod, chown, lstat, rename, rm, stat } from 'node:fs/promises';
+import { constants, createWriteStream, type Stats } from 'node:fs';
+import { access, chmod, chown, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InternalError, TrailguardError } from '../engine/index.js';
@@ -179,4 +179,33 @@ async function pump(chunks: Iterable<string>, stream: Writable): Promise<void> {
   } finally {
     stream.off('error', onError);
   }
+}
+
+/**
+ * Checks an output folder (`--out-dir`) before any work is done: it must be a writable folder. With `create`, a
+ * missing one is made, in a parent that exists (never a whole path: a typo should fail, not build a tree).
+ */
+export async function prepareOutDir(outDir: string, what: string, options: { readonly create?: boolean } = {}): Promise<void> {
+  let info = await stat(outDir).catch(() => undefined);
+  if (info === undefined && options.create === true) {
+    await mkdir(outDir).catch((error: NodeJS.ErrnoException) => {
+      throw new TrailguardError({
+        code: 'output',
+        file: outDir,
+        message: `cannot create --out-dir for ${what}: ${error.code === 'ENOENT' ? 'its parent folder does not exist' : (error.code ?? error.message)}`,
+      });
+    });
+    info = await stat(outDir).catch(() => undefined);
+  }
+  const problem =
+    info === undefined
+      ? 'it does not exist'
+      : !info.isDirectory()
+        ? 'it is not a folder'
+        : await access(outDir, constants.W_OK).then(
+            () => undefined,
+            () => 'it is not writable',
+          );
+  if (problem !== undefined)
+    throw new TrailguardError({ code: 'output', file: outDir, message: `cannot write ${what} to --out-dir: ${problem}` });
 }

@@ -379,6 +379,13 @@ describe('trailguard fix with nothing to fix, and bad input', () => {
     const none = await cli(['fix']);
     expect(none.stderr.trim()).toBe('trailguard: fix needs at least one snapshot file [usage]');
     expect(none.code).toBe(2);
+    const notFolder = await cli(['fix', NON_COMPLIANT, '--out-dir', 'README.md']);
+    expect(notFolder.stderr).toBe('README.md: cannot write the fixes to --out-dir: it is not a folder [output]\n');
+    expect(notFolder.code).toBe(2);
+    const noParent = join(tempDir(), 'no', 'such');
+    const deep = await cli(['fix', NON_COMPLIANT, '--out-dir', noParent]);
+    expect(deep.stderr).toBe(`${noParent}: cannot create --out-dir for the fixes: its parent folder does not exist [output]\n`);
+    expect(deep.code).toBe(2);
     const missing = await cli(['fix', 'no-such.json']);
     expect(missing.stderr).toMatch(/^no-such\.json: /);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
