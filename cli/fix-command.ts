@@ -10,6 +10,7 @@ import {
   type KeyFix,
   planFix,
   stableJson,
+  statementsOf,
   TrailguardError,
   terminalSafe,
 } from '../engine/index.js';
@@ -148,10 +149,7 @@ async function apply(plan: FixPlan, args: FixArgs): Promise<boolean> {
 
 /** The statements a new policy removes and adds, as one line each. */
 function statementChanges(before: unknown, after: unknown): string[] {
-  const list = (policy: unknown) => {
-    const statement = (policy as { Statement?: unknown } | null)?.Statement;
-    return (Array.isArray(statement) ? statement : statement === undefined ? [] : [statement]).map((s) => stableJson(s));
-  };
+  const list = (policy: unknown) => statementsOf(policy).map((s) => stableJson(s));
   const [old, now] = [list(before), list(after)];
   return [...old.filter((s) => !now.includes(s)).map((s) => `- ${s}`), ...now.filter((s) => !old.includes(s)).map((s) => `+ ${s}`)];
 }

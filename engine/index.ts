@@ -17,6 +17,7 @@ export type { EvaluatedRequest, PolicyEvidence, ProbeOutcome, StatementRef, Unre
 export { statementLabel } from './core/evidence.js';
 export type { AssertionEvidence, Evidence, Finding, Fix, ResourceRef, Severity, Status } from './core/model.js';
 export { atLeast, SEVERITIES, STATUSES } from './core/model.js';
+export { statementsOf } from './core/policy-statements.js';
 export { jsonSafe, quote, terminalSafe, terminalSafeLines, xmlSafe } from './core/safe-text.js';
 export { stableJson } from './core/stable-json.js';
 /** Spelling suggestions for names a user mistyped (commands, options, operators, rule fields). */

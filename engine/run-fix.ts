@@ -3,6 +3,7 @@ import type { Grantee, PolicyEvidence } from './core/evidence.js';
 import { isPolicyEvidence } from './core/evidence.js';
 import type { AssertionEvidence, Finding, Status } from './core/model.js';
 import { packagePath } from './core/package-root.js';
+import { statementsOf } from './core/policy-statements.js';
 import { evaluateRules } from './evaluate/evaluate-rule.js';
 import type { FindingRef, FixPlan, KeyFix, KeyFixKind } from './fix/fix-plan.js';
 import { KEY_POLICY_LIMIT } from './fix/fix-plan.js';
@@ -418,10 +419,8 @@ function amend(
   key: KeyToFix,
   memory: AmendMemory,
 ): { policy: unknown; changes: string[]; notes: string[] } {
-  const document = policy as { Statement?: unknown };
-  const statements: Record<string, unknown>[] = (
-    Array.isArray(document.Statement) ? document.Statement : document.Statement === undefined ? [] : [document.Statement]
-  ).map((s) => ({ ...(s as Record<string, unknown>) }));
+  const document = policy as object;
+  const statements = statementsOf(policy).map((s) => ({ ...(s as Record<string, unknown>) }));
   const changes: string[] = [];
   const notes: string[] = [];
   const removed = new Set<number>();

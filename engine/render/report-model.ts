@@ -1,6 +1,7 @@
 import { isPolicyEvidence } from '../core/evidence.js';
 import { groupBy } from '../core/group-by.js';
 import { type AssertionEvidence, type Finding, SEVERITIES, STATUSES, type Status, type WaiverEvidence } from '../core/model.js';
+import { statementsOf } from '../core/policy-statements.js';
 import { mergeStatements, type StatementJson } from '../fix/merge-statements.js';
 import type { ResultsDocument } from '../results/results.js';
 import type { WaiverOutcome } from '../waivers/waivers.js';
@@ -136,7 +137,7 @@ export interface ProblemView {
 }
 
 /** What one change does for a resource: for a key policy, every statement its failing rules need, in one policy. */
-export interface ResourceFixView {
+export interface ResourceFixView extends FixContent {
   /** The fix's element id in the report. */
   readonly anchor: string;
   /**
@@ -153,13 +154,20 @@ export interface ResourceFixView {
   readonly key: string | null;
   /** For a key's policy: the element id of the key's combined fix, which covers every trail that uses the key. */
   readonly keyFix: string | null;
+}
+
+/** What a fix says and does: a resource's fix and a key's combined fix alike. */
+export interface FixContent {
   /** The rules whose findings it addresses. */
   readonly rules: readonly string[];
   /** What to do, each distinct text once. */
   readonly summaries: readonly string[];
   /** The statements to add, as JSON. */
   readonly statements: readonly string[];
-  /** The key's policy with every one of them added (replacing those with the same Sid), ready for put-key-policy. */
+  /**
+   * The key's policy with them in it (a statement of the same Sid and shape extended, one of another shape replaced),
+   * ready for put-key-policy; null when the report does not hold the policy.
+   */
   readonly policy: string | null;
   /** The key's policy as recorded, in the key-policy appendix; null when the report does not hold it. */
   readonly policyAnchor: string | null;
@@ -170,19 +178,11 @@ export interface ResourceFixView {
  * One key's combined fix: every statement the failing findings on all its trails ask for, merged (one statement per
  * purpose naming every trail), the key's policy with them, and how to have it proven.
  */
-export interface KeyFixView {
+export interface KeyFixView extends FixContent {
   readonly anchor: string;
   readonly key: string;
   /** The resources whose failing findings it addresses, with their sections. */
   readonly resources: readonly { readonly name: string; readonly anchor: string }[];
-  readonly rules: readonly string[];
-  readonly summaries: readonly string[];
-  /** The merged statements, as JSON. */
-  readonly statements: readonly string[];
-  /** The key's policy with them: a statement of the same Sid and shape extended, one of another shape replaced. */
-  readonly policy: string | null;
-  readonly policyAnchor: string | null;
-  readonly commands: readonly string[];
   /** The `trailguard fix` command that proves the change on the run's snapshots and writes it in every form. */
   readonly prove: string;
 }
@@ -578,7 +578,8 @@ class ResourceIndex {
         number,
         status: f.status,
         anchor: f.status === 'pass' || f.status === 'skip' ? null : (this.anchors.get(f) ?? null),
-        links: evidenceItems(f).flatMap((e) => statementLinks(e.details, this.documents.position(e.document))),
+        // The finding's view already holds them (every finding has one): not worked out twice.
+        links: (this.views.get(f)?.evidence ?? []).flatMap((e) => e.links),
         note: f.status === 'skip' ? f.message : null,
       };
     });
@@ -612,21 +613,12 @@ function resourceAnchor(i: number): string {
 }
 
 /**
- * A resource's fixes, one per change: every statement its failing rules ask of one key merged into that key's policy
- * once; other fixes (another key, the key's state, the trail) once per distinct command.
- */
-/**
  * The policy with the statements in it: each extends a statement of the same Sid and shape (keeping what it granted),
  * replaces one of the same Sid and another shape, or is added; null without a policy.
  */
 function extendedPolicy(policy: unknown, statements: readonly StatementJson[]): string | null {
   if (statements.length === 0 || policy === null || typeof policy !== 'object') return null;
-  const document = policy as { Statement?: unknown };
-  const merged: unknown[] = Array.isArray(document.Statement)
-    ? [...document.Statement]
-    : document.Statement === undefined
-      ? []
-      : [document.Statement];
+  const merged = [...statementsOf(policy)];
   for (const statement of statements) {
     const same = merged.findIndex((s) => (s as StatementJson | null)?.Sid === statement.Sid && statement.Sid !== undefined);
     if (same < 0) merged.push(statement);
@@ -635,7 +627,7 @@ function extendedPolicy(policy: unknown, statements: readonly StatementJson[]): 
       merged[same] = both.length === 1 ? both[0] : statement;
     }
   }
-  return compactJson({ ...document, Statement: merged });
+  return compactJson({ ...(policy as object), Statement: merged });
 }
 
 /** `trailguard fix` on the run's snapshots: it proves the combined change and writes it in every form. */
@@ -646,6 +638,10 @@ function proveCommand(results: ResultsDocument): string {
   return ['trailguard fix', ...results.inputs.map((i) => quote(i.path)), ...packs, ...builtIn, '--out-dir fixes'].join(' ');
 }
 
+/**
+ * A resource's fixes, one per change: every statement its failing rules ask of one key merged into that key's policy
+ * once; other fixes (another key, the key's state, the trail) once per distinct command.
+ */
 function resourceFixes(
   findings: readonly Finding[],
   documents: DocumentIndex,
@@ -663,7 +659,7 @@ function resourceFixes(
       rules: unique(list.map((f) => f.ruleId)),
       summaries: [...new Set(fixes.map((fix) => fix.summary))],
       statements: statements.map((statement) => compactJson(statement)),
-      policy: key === null ? null : mergedPolicy(documents.policy(key), statements),
+      policy: key === null ? null : extendedPolicy(documents.policy(key), statements as StatementJson[]),
       policyAnchor: key === null || documents.position(key) === undefined ? null : policyAnchor(documents.position(key) as number),
       commands: [...new Set(fixes.flatMap((fix) => fix.command ?? []))],
     };
@@ -740,27 +736,8 @@ function fixView(fix: NonNullable<Finding['fix']>, documents: DocumentIndex): Fi
     summary: fix.summary,
     statement,
     command: fix.command ?? null,
-    policy: fix.statement === undefined ? null : mergedPolicy(current, [fix.statement]),
+    policy: fix.statement === undefined ? null : extendedPolicy(current, [fix.statement as StatementJson]),
   };
-}
-
-/**
- * The policy with the statements added, each replacing an existing statement with the same Sid (a later one of the
- * list, one earlier in it); null without a policy or statements.
- */
-function mergedPolicy(policy: unknown, statements: readonly unknown[]): string | null {
-  if (statements.length === 0 || policy === null || typeof policy !== 'object') return null;
-  const document = policy as { Statement?: unknown };
-  let merged: unknown[] = Array.isArray(document.Statement)
-    ? document.Statement
-    : document.Statement === undefined
-      ? []
-      : [document.Statement];
-  for (const statement of statements) {
-    const sid = (statement as { Sid?: unknown }).Sid;
-    merged = [...merged.filter((s) => sid === undefined || (s as { Sid?: unknown } | null)?.Sid !== sid), statement];
-  }
-  return compactJson({ ...document, Statement: merged });
 }
 
 function controlsOf(controls: Readonly<Record<string, unknown>>): { framework: string; value: string }[] {

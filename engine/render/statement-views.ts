@@ -1,4 +1,5 @@
 import { isPolicyEvidence, type PolicyEvidence, type PolicyQueryEvidence, type StatementRef, statementLabel } from '../core/evidence.js';
+import { statementsOf } from '../core/policy-statements.js';
 import { compactJson } from './compact-json.js';
 
 /** A statement an evidence item names, shown as the policy holds it. */
@@ -30,12 +31,6 @@ export function policyAnchor(position: number): string {
 
 function statementAnchor(position: number, index: number): string {
   return `policy-${position}-s${index}`;
-}
-
-function statementsOf(policy: unknown): unknown[] {
-  if (policy === null || typeof policy !== 'object') return [];
-  const raw = (policy as { Statement?: unknown }).Statement;
-  return Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
 }
 
 /**
