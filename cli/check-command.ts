@@ -1,11 +1,12 @@
 import type { Argv } from 'yargs';
 import { prepareCheck, SEVERITIES, type Severity, TrailguardError, terminalSafe } from '../engine/index.js';
+import { type ImportArgs, importOptions, importSettings } from './import-options.js';
 import { chooseFormatter, type OutputArgs, outputOptions } from './output-options.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { describeSummary } from './summary-line.js';
 import { prepareOutput, writeOutput } from './write-output.js';
 
-export interface CheckArgs extends OutputArgs, RuleArgs {
+export interface CheckArgs extends OutputArgs, RuleArgs, ImportArgs {
   readonly snapshots: readonly string[];
   readonly waivers: string | undefined;
   readonly failOn: string;
@@ -18,8 +19,12 @@ export interface CheckArgs extends OutputArgs, RuleArgs {
 const MAX_JOBS = 64;
 
 export function checkBuilder(yargs: Argv): Argv<CheckArgs> {
-  return ruleOptions(outputOptions(yargs))
-    .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files (one per account; keys are looked up across all)' })
+  return importOptions(ruleOptions(outputOptions(yargs)))
+    .positional('snapshots', {
+      type: 'string',
+      array: true,
+      describe: 'snapshot files (one per account; keys are looked up across all), CloudFormation templates or Terraform plans',
+    })
     .option('waivers', {
       type: 'string',
       describe: 'a YAML list of exceptions {rule, resource (id or glob), reason, owner, expires}: matching findings become waived',
@@ -65,6 +70,7 @@ export async function runCheck(args: CheckArgs): Promise<number> {
   const target = await prepareOutput(args.out, inputs);
   const check = await prepareCheck({
     snapshots: args.snapshots,
+    imports: await importSettings(args),
     rules: args.rules,
     builtIn: args.builtin,
     params: args.params,

@@ -14,11 +14,12 @@ import {
   TrailguardError,
   terminalSafe,
 } from '../engine/index.js';
+import { type ImportArgs, importOptions, importSettings } from './import-options.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { askTerminal, terminal } from './terminal.js';
 import { prepareOutDir, writeOutput } from './write-output.js';
 
-export interface FixArgs extends RuleArgs {
+export interface FixArgs extends RuleArgs, ImportArgs {
   readonly snapshots: readonly string[];
   readonly outDir: string | undefined;
   readonly format: string;
@@ -30,7 +31,7 @@ export interface FixArgs extends RuleArgs {
 const FIX_FORMATS = ['text', 'json'] as const;
 
 export function fixBuilder(yargs: Argv): Argv<FixArgs> {
-  return ruleOptions(yargs)
+  return importOptions(ruleOptions(yargs))
     .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files (one per account; keys are looked up across all)' })
     .option('out-dir', {
       type: 'string',
@@ -75,6 +76,7 @@ export async function runFix(args: FixArgs): Promise<number> {
   if (args.outDir !== undefined) await prepareOutDir(args.outDir, 'the fixes', { create: true });
   const plan = await planFix({
     snapshots: args.snapshots,
+    imports: await importSettings(args),
     rules: args.rules,
     builtIn: args.builtin,
     params: args.params,

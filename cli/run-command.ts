@@ -6,6 +6,7 @@ import { type CollectArgs, collectBuilder, runCollect } from './collect-command.
 import { type DiffArgs, diffBuilder, runDiff } from './diff-command.js';
 import { type ExplainArgs, explainBuilder, runExplain } from './explain-command.js';
 import { type FixArgs, fixBuilder, runFix } from './fix-command.js';
+import { type ImportCommandArgs, importBuilder, runImport } from './import-command.js';
 import { type RenderArgs, renderBuilder, runRender } from './render-command.js';
 import { terminal, type WorkerArgs } from './terminal.js';
 import { runTest, type TestArgs, testBuilder } from './test-command.js';
@@ -38,6 +39,12 @@ const COMMANDS: readonly Command<unknown>[] = [
     describe: "snapshot the credentials' account (or, with --role-name, each of --accounts) into a snapshot file",
     builder: collectBuilder,
     run: runCollect,
+  }),
+  command<ImportCommandArgs>({
+    usage: 'import <kind> [files..]',
+    describe: 'a snapshot of what CloudFormation templates or a Terraform plan (terraform show -json) would deploy',
+    builder: importBuilder,
+    run: runImport,
   }),
   command<RenderArgs>({
     usage: 'render <results>',
@@ -91,7 +98,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   parser = parser
     .option('verbose', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-    .demandCommand(1, 'give a command: collect, check, render, diff, fix, validate, test or explain')
+    .demandCommand(1, 'give a command: collect, check, import, render, diff, fix, validate, test or explain')
     .strict()
     .version(TOOL_VERSION)
     .help()

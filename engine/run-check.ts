@@ -4,6 +4,7 @@ import type { Severity } from './core/model.js';
 import { packagePath } from './core/package-root.js';
 import { type Documents, evaluateRules } from './evaluate/evaluate-rule.js';
 import { evaluateInWorkers } from './evaluate/parallel.js';
+import { type ImportOptions, importInputs } from './import/import-input.js';
 import { COVERAGE_RULE, coverageFindings } from './results/coverage-findings.js';
 import { inputInfo, RESULTS_VERSION, type ResultsHead, type ResultsStream, SummaryBuilder } from './results/results.js';
 import { BUILTIN_PACK_DIR, loadRulePacks, type RulePack } from './rules/load-rules.js';
@@ -20,6 +21,11 @@ export const TOOL_VERSION: string = (JSON.parse(readFileSync(packagePath('packag
 export interface CheckRequest {
   /** Snapshot files, or snapshots already in memory (`inMemorySnapshot`). */
   readonly snapshots: readonly (string | LoadedSnapshot)[];
+  /**
+   * For inputs that are CloudFormation templates or Terraform plans (told from their content): the account and
+   * Region a template is resolved for, its parameter values and stack name.
+   */
+  readonly imports?: ImportOptions;
   /** Extra rule packs (folders or files). */
   readonly rules?: readonly string[];
   /** Run the built-in pack too (default: only when no other pack is given). */
@@ -49,14 +55,14 @@ export interface PreparedCheck {
 }
 
 /** What a run reads: snapshots, rule packs (with parameter values) and waivers. */
-export type RunInputs = Pick<CheckRequest, 'snapshots' | 'rules' | 'builtIn' | 'params' | 'allowOutsidePack' | 'waivers'>;
+export type RunInputs = Pick<CheckRequest, 'snapshots' | 'imports' | 'rules' | 'builtIn' | 'params' | 'allowOutsidePack' | 'waivers'>;
 
 /** Loads a run's inputs, reporting the problems of all of them together. */
 export async function loadRunInputs(
   request: RunInputs,
 ): Promise<{ snapshots: LoadedSnapshot[]; packs: RulePack[]; waivers: Waiver[] | undefined }> {
   const [snapshots, packs, waivers] = await Promise.allSettled([
-    loadSnapshots(request.snapshots),
+    importInputs(request.snapshots, request.imports ?? {}).then(loadSnapshots),
     loadRulePacks(packPaths(request), { params: request.params, allowOutsidePack: request.allowOutsidePack === true }),
     request.waivers === undefined ? Promise.resolve(undefined) : loadWaivers(request.waivers),
   ]);

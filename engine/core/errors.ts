@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'json-syntax'
   | 'json-duplicate'
   | 'yaml-syntax'
+  | 'template-syntax'
+  | 'template-input'
   | 'snapshot-version'
   | 'snapshot-schema'
   | 'snapshot-policy'

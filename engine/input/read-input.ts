@@ -26,6 +26,8 @@ export const SIZE_LIMITS = {
   'pack file': 1 * MiB,
   'params file': 1 * MiB,
   template: 4 * MiB,
+  'template file': 4 * MiB,
+  'terraform plan': 512 * MiB,
   'accounts file': 1 * MiB,
 } as const;
 

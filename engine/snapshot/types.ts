@@ -1,3 +1,5 @@
+import type { UnresolvedRecord } from '../core/unresolved.js';
+
 /** A failed AWS API call recorded by a collector. */
 export interface ApiError {
   readonly region?: string;
@@ -29,6 +31,26 @@ export interface OrganizationRecord {
   readonly FeatureSet?: string;
 }
 
+/** Where an infrastructure-as-code file declares a resource: the line a finding on it points at. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The resource as the file names it: a CloudFormation logical id, a Terraform address. */
+  readonly resource: string;
+  /** For a key: where the file writes its policy. */
+  readonly policy?: { readonly line: number; readonly column: number };
+}
+
+/** How a snapshot was made: by collection from an account, or by import from templates or a plan. */
+export interface CollectionRecord {
+  readonly source: 'aws' | 'cloudformation' | 'terraform-plan';
+  /** The files imported, each with the SHA-256 of its bytes. */
+  readonly files?: readonly { readonly path: string; readonly sha256: string }[];
+  /** The values the files do not settle, each written in the snapshot as `<unresolved: NAME>`. */
+  readonly unresolved?: readonly UnresolvedRecord[];
+}
+
 /** Snapshot schema version 1, as validated on load. */
 export interface SnapshotDocument {
   readonly schemaVersion: 1;
@@ -41,6 +63,10 @@ export interface SnapshotDocument {
   readonly trails: readonly Readonly<Record<string, unknown>>[];
   readonly keys: Readonly<Record<string, KeyEntry>>;
   readonly errors?: readonly ApiError[];
+  /** Set by `trailguard import`: the snapshot describes files, not a deployed account. */
+  readonly collection?: CollectionRecord;
+  /** Where the imported files declare each trail and key, by ARN. */
+  readonly locations?: Readonly<Record<string, SourceLocation>>;
 }
 
 /** A snapshot file loaded and validated, with what the results need to identify it. */
