@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { combineErrors } from './core/errors.js';
-import type { Severity } from './core/model.js';
+import type { Finding, Severity } from './core/model.js';
 import { packagePath } from './core/package-root.js';
 import { type Documents, evaluateRules } from './evaluate/evaluate-rule.js';
 import { evaluateInWorkers } from './evaluate/parallel.js';
@@ -119,8 +119,10 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
                 allowOutsidePack: request.allowOutsidePack === true,
               })
             : evaluateRules(rules, set, documents);
+        const located = set.snapshots.some((s) => s.document.locations !== undefined);
         for (const evaluated of chain(gaps, findings)) {
-          const finding = waived === undefined ? evaluated : waived.apply(evaluated);
+          const placed = located ? withLocation(evaluated, set) : evaluated;
+          const finding = waived === undefined ? placed : waived.apply(placed);
           summary.add(finding);
           yield finding;
         }
@@ -136,6 +138,19 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
       };
     },
   };
+}
+
+/**
+ * A finding on a resource imported from a template or plan, with the line to change: a policy rule's finding points
+ * at the key policy it judged (where a fix goes, and what code scanning annotates), any other at the resource.
+ */
+export function withLocation(finding: Finding, set: SnapshotSet): Finding {
+  const policyKey = finding.evidence.assertions?.find((a) => a.details !== undefined && a.document !== undefined)?.document;
+  const key = policyKey === undefined ? undefined : set.location(policyKey);
+  if (key?.policy !== undefined) return { ...finding, location: { file: key.file, ...key.policy, resource: key.resource } };
+  const own = set.location(finding.resource.id);
+  if (own === undefined) return finding;
+  return { ...finding, location: { file: own.file, line: own.line, column: own.column, resource: own.resource } };
 }
 
 function* chain<T>(...lists: readonly Iterable<T>[]): Generator<T> {

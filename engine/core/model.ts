@@ -74,6 +74,15 @@ export interface WaiverEvidence {
   readonly status?: Status;
 }
 
+/** Where an imported file (a CloudFormation template, a Terraform plan) writes what a finding is about. */
+export interface FindingLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The resource as the file names it (a logical id, a Terraform address). */
+  readonly resource?: string;
+}
+
 /** One verdict of one rule on one resource. */
 export interface Finding {
   readonly ruleId: string;
@@ -84,4 +93,9 @@ export interface Finding {
   readonly evidence: Evidence;
   /** For a failing finding whose rule says how to fix it. */
   readonly fix?: Fix;
+  /**
+   * For a resource imported from a template or plan: the line to change — the key policy a policy rule judged, else
+   * the resource's declaration.
+   */
+  readonly location?: FindingLocation;
 }

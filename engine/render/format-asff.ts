@@ -93,6 +93,7 @@ function asff(finding: Finding, rule: RuleInfo | undefined, generatedAt: string,
       'trailguard/ruleId': finding.ruleId,
       ...(rule === undefined ? {} : { 'trailguard/pack': rule.pack }),
       'trailguard/version': version,
+      ...(finding.location === undefined ? {} : { 'trailguard/location': `${finding.location.file}:${finding.location.line}:${finding.location.column}` }),
     },
     Resources: [
       {

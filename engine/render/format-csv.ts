@@ -23,6 +23,7 @@ const COLUMNS = [
   'waiver_owner',
   'waiver_expires',
   'generated_at',
+  'location',
 ] as const;
 
 /**
@@ -65,6 +66,7 @@ function row(f: Finding, rule: RuleInfo | undefined, generatedAt: string): strin
     f.evidence.waiver?.owner ?? '',
     f.evidence.waiver?.expires ?? '',
     generatedAt,
+    f.location === undefined ? '' : `${f.location.file}:${f.location.line}:${f.location.column}`,
   ];
 }
 

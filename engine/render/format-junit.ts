@@ -63,6 +63,8 @@ function testcase(f: Finding, failed: boolean, skipped: boolean) {
   return {
     '@_classname': f.ruleId,
     '@_name': f.resource.name === undefined ? f.resource.id : `${f.resource.name} (${f.resource.id})`,
+    // The attributes CI test reporters read to link a test case to its source line.
+    ...(f.location === undefined ? {} : { '@_file': f.location.file, '@_line': String(f.location.line) }),
     ...detail,
     'system-out': f.message,
   };

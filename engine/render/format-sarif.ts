@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Finding, Severity, Status } from '../core/model.js';
+import { pathToFileURL } from 'node:url';
+import type { Finding, FindingLocation, Severity, Status } from '../core/model.js';
 import { jsonSafe } from '../core/safe-text.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
 import type { Formatter } from './formatter.js';
@@ -86,6 +87,16 @@ function descriptor(rule: RuleInfo) {
   };
 }
 
+/**
+ * The file and line of a finding on an imported template or plan, as code scanning annotates it: a relative path
+ * as a relative URI (resolved against the checkout), an absolute one as a file URI.
+ */
+function physicalLocation(location: FindingLocation) {
+  const path = location.file.replaceAll('\\', '/');
+  const uri = path.startsWith('/') ? pathToFileURL(path).href : path.split('/').map(encodeURIComponent).join('/');
+  return { artifactLocation: { uri }, region: { startLine: location.line, startColumn: location.column } };
+}
+
 function result(f: Finding, ruleIndex: number) {
   const kind = KIND[f.status];
   return {
@@ -96,6 +107,7 @@ function result(f: Finding, ruleIndex: number) {
     message: { text: f.message },
     locations: [
       {
+        ...(f.location === undefined ? {} : { physicalLocation: physicalLocation(f.location) }),
         logicalLocations: [{ fullyQualifiedName: f.resource.id, name: f.resource.name ?? f.resource.id, kind: 'resource' }],
         message: { text: `${f.resource.type} in account ${f.resource.account}, ${f.resource.region || 'global'}` },
       },

@@ -134,6 +134,8 @@ export interface ProblemView {
   /** Each finding it stands for: its rule and its element id (the first finding's is the problem's own). */
   readonly rules: readonly { readonly ruleId: string; readonly anchor: string }[];
   readonly evidence: readonly EvidenceView[];
+  /** Where the imported file writes what to change (`file:line:col`); null for a collected snapshot. */
+  readonly location: string | null;
 }
 
 /** What one change does for a resource: for a key policy, every statement its failing rules need, in one policy. */
@@ -254,6 +256,8 @@ export interface FindingView extends ResourceRef {
   readonly evidence: readonly EvidenceView[];
   readonly fix: FixView | null;
   readonly waiver: WaiverView | null;
+  /** `file:line:col` of the line to change, for a resource imported from a template or plan; null otherwise. */
+  readonly location: string | null;
 }
 
 /** A waiver with every field present, so strict templates can print it. */
@@ -588,7 +592,7 @@ class ResourceIndex {
 
 /** Findings grouped by what they say: status, message and evidence alike. */
 function problemsOf(findings: readonly FindingView[]): ProblemView[] {
-  const groups = groupBy(findings, (f) => JSON.stringify([f.status, f.message, f.evidence]));
+  const groups = groupBy(findings, (f) => JSON.stringify([f.status, f.message, f.evidence, f.location]));
   return [...groups.values()].map((list) => {
     const first = list[0] as FindingView;
     return {
@@ -596,6 +600,7 @@ function problemsOf(findings: readonly FindingView[]): ProblemView[] {
       message: first.message,
       rules: list.map((f) => ({ ruleId: f.ruleId, anchor: f.anchor })),
       evidence: first.evidence,
+      location: first.location,
     };
   });
 }
@@ -706,6 +711,7 @@ function findingView(f: Finding, documents: DocumentIndex, full: boolean, anchor
     evidence: evidence.map((e) => evidenceView(e, f.message, documents, full)),
     fix: f.fix === undefined ? null : fixView(f.fix, documents),
     waiver: f.evidence.waiver === undefined ? null : waiverView(f.evidence.waiver, f.resource.id),
+    location: f.location === undefined ? null : `${f.location.file}:${f.location.line}:${f.location.column}`,
   };
 }
 

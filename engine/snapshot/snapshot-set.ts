@@ -1,7 +1,7 @@
 import { parseArn } from '../core/arn.js';
 import type { OrganisationFact } from '../iam/context-catalogue.js';
 import { resolveKey } from './resolve-key.js';
-import type { ApiError, KeyEntry, KeyView, LoadedSnapshot } from './types.js';
+import type { ApiError, KeyEntry, KeyView, LoadedSnapshot, SourceLocation } from './types.js';
 
 /** What selects a keyed collection in each snapshot document (a compiled JSONPath). */
 export interface CollectionPath {
@@ -62,6 +62,15 @@ export class SnapshotSet {
 
   key(arn: string): KeyView | undefined {
     return this.keys.get(arn);
+  }
+
+  /** Where an imported file declares a trail or key (by ARN), when a snapshot was imported from one. */
+  location(arn: string): SourceLocation | undefined {
+    for (const snapshot of this.snapshots) {
+      const found = snapshot.document.locations?.[arn];
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /**
