@@ -62,6 +62,8 @@ export interface PolicyEvidence {
   readonly policyProblems?: readonly string[];
   readonly request?: EvaluatedRequest;
   readonly unrecorded?: readonly UnrecordedKey[];
+  /** Values of the policy an imported template or plan does not settle, with why: the verdict holds whatever they are, or is unknown. */
+  readonly unresolved?: readonly { readonly name: string; readonly reason: string }[];
   /**
    * How many entries each list above left out: a list holds at most {@link LISTED}, so the evidence of a finding
    * stays small whatever the policy (10,000 empty statements would otherwise put 40,000 problems in every finding).

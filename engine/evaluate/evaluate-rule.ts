@@ -65,7 +65,7 @@ export interface Run {
 export function newRun(set: SnapshotSet, documents: Documents = new Map()): Run {
   return {
     set,
-    context: { organisation: (account) => set.organisation(account), policyMemo: newCheckMemo() },
+    context: { organisation: (account) => set.organisation(account), policyMemo: newCheckMemo(), unresolvedReason: (name) => set.unresolvedReason(name) },
     cache: newRunCache(),
     documents,
   };
@@ -176,7 +176,7 @@ export function evaluateObserved(rule: CompiledRule, resource: Resource, set: Sn
     shared: new Map(),
     documents: new Map(),
     observer,
-    context: { organisation: (account) => set.organisation(account) },
+    context: { organisation: (account) => set.organisation(account), unresolvedReason: (name) => set.unresolvedReason(name) },
     cache: newRunCache(),
   });
 }

@@ -1,5 +1,6 @@
-import { checkPolicy, type PolicyCheck, type PrincipalSource } from '../iam/check-policy.js';
+import { checkPolicy, type PolicyCheck, type PolicyCheckResult, type PrincipalSource } from '../iam/check-policy.js';
 import { parsePolicy } from '../iam/parse-policy.js';
+import { relevantNames, type UnresolvedBounds, unresolvedBounds } from '../iam/unresolved-worlds.js';
 import type { Probe } from '../iam/request-spec.js';
 import type { Scope } from '../template/template.js';
 import { show } from './helpers.js';
@@ -88,23 +89,36 @@ export const iamPolicy: ValueOperator = {
       if (badProbe !== undefined && 'otherAccount' in badProbe) {
         return { status: 'unknown', reason: `cannot probe another account: ${show(badProbe.otherAccount)} is not an account id` };
       }
-      const policy = parsePolicy(value);
-      const trace = run.trace;
-      // Where each value came from is only shown by `trailguard explain`: only then is it worked out.
-      const build = compiled.forResource(scope, policy, run.organisation, trace !== undefined);
-      const result = checkPolicy(
-        policy,
-        {
-          expect,
-          action: action.render(scope),
-          principal: source,
-          request: build,
-          probes: renderedProbes,
-          scope: scopeKind,
-          trace,
-        },
-        run.policyMemo,
-      );
+      const judge = (document: unknown) => {
+        const policy = parsePolicy(document);
+        const trace = run.trace;
+        // Where each value came from is only shown by `trailguard explain`: only then is it worked out.
+        const build = compiled.forResource(scope, policy, run.organisation, trace !== undefined);
+        return checkPolicy(
+          policy,
+          {
+            expect,
+            action: action.render(scope),
+            principal: source,
+            request: build,
+            probes: renderedProbes,
+            scope: scopeKind,
+            trace,
+          },
+          run.policyMemo,
+        );
+      };
+      const bounds = unresolvedBounds(value);
+      const result =
+        bounds === undefined
+          ? judge(value)
+          : withinBounds(
+              expect,
+              relevantNames(bounds, [action.render(scope)]),
+              () => judge(bounds.permissive),
+              () => judge(bounds.restrictive),
+              run.unresolvedReason,
+            );
       return { status: result.status, reason: result.reason, details: result.evidence };
     };
   },
@@ -149,4 +163,52 @@ function compileProbe(spec: Record<string, unknown>, context: CompileContext): (
   }
   const account = context.template(String(spec.otherAccount));
   return (scope) => ({ name, ...described(scope), otherAccount: account.render(scope) });
+}
+
+/**
+ * The verdict on a policy whose unresolved values are bounded by a permissive and a restrictive policy (see
+ * {@link UnresolvedBounds}): it stands when the bounds settle it whatever the values are, and is unknown, naming
+ * them, otherwise. For `expect: allowed`, a pass needs the request granted by the restrictive policy and no probe
+ * by the permissive one; a fail, the request not granted by the permissive policy or a probe granted by the
+ * restrictive one. The other expectations are one-sided.
+ */
+export function withinBounds(
+  expect: PolicyCheck['expect'],
+  names: readonly string[],
+  judgePermissive: () => PolicyCheckResult,
+  judgeRestrictive: () => PolicyCheckResult,
+  reasonOf: ((name: string) => string | undefined) | undefined,
+): PolicyCheckResult {
+  const permissive = judgePermissive();
+  // No unresolved value bears on the request: both bounds are the policy as far as it goes.
+  if (names.length === 0) return permissive;
+  const restrictive = judgeRestrictive();
+  const unresolved = names.map((name) => ({ name, reason: reasonOf?.(name) ?? 'a value the imported file does not settle' }));
+  const whatever = `whatever ${names.join(', ')} ${names.length === 1 ? 'turns out to be' : 'turn out to be'}`;
+  const settled = (result: PolicyCheckResult): PolicyCheckResult => ({
+    status: result.status,
+    reason: `${result.reason} (${whatever})`,
+    evidence: { ...result.evidence, unresolved },
+  });
+  const leaks = (result: PolicyCheckResult) => result.evidence.probes?.some((p) => p.allowed) === true;
+  if (expect === 'allowed') {
+    if (permissive.status === 'pass' && restrictive.status === 'pass') return settled(restrictive);
+    if (permissive.status === 'fail' && permissive.evidence.decision !== 'allowed') return settled(permissive);
+    if (restrictive.status === 'fail' && leaks(restrictive)) return settled(restrictive);
+  } else {
+    // Not allowed (or denied) even by the permissive policy: by none; allowed even by the restrictive one: by all.
+    if (permissive.status === 'pass') return settled(permissive);
+    if (restrictive.status === 'fail') return settled(restrictive);
+  }
+  const decides = unresolved.map((u) => `${u.name} (${u.reason})`).join('; ');
+  return {
+    status: 'unknown',
+    reason: `cannot be decided before deployment: it depends on ${decides}. At its most permissive the policy ${verdictWords(permissive)}; at its most restrictive it ${verdictWords(restrictive)}`,
+    evidence: { ...(restrictive.status === 'pass' ? permissive : restrictive).evidence, unresolved },
+  };
+}
+
+/** A bound's verdict in a word: its reason would quote the stand-in values the bound put in place of the unresolved ones. */
+function verdictWords(result: PolicyCheckResult): string {
+  return result.status === 'pass' ? 'passes' : result.status === 'fail' ? 'fails' : 'is itself undecided';
 }

@@ -29,6 +29,8 @@ export interface OperatorContext {
   readonly trace?: (trace: RequestTrace) => void;
   /** The run's memo of policy checks (see `CheckMemo`); without it every check is decided afresh. */
   readonly policyMemo?: CheckMemo;
+  /** Why an unresolved value (`<unresolved: NAME>`, from an imported template or plan) is unresolved, by name. */
+  readonly unresolvedReason?: (name: string) => string | undefined;
 }
 
 export type ValueTest = (value: unknown, scope: Scope, context: OperatorContext) => OperatorResult;

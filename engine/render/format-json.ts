@@ -53,7 +53,8 @@ export const jsonFormatter: Formatter = {
 /** A finding as version 2 writes it: its fields in the model's order, resource and shared evidence by index. */
 function findingJson(finding: Finding, resource: number, evidence: string): string {
   const fix = finding.fix === undefined ? '' : `,"fix":${jsonSafe(JSON.stringify(finding.fix))}`;
-  return `{"ruleId":${JSON.stringify(finding.ruleId)},"severity":"${finding.severity}","resource":${resource},"status":"${finding.status}","message":${jsonSafe(JSON.stringify(finding.message))},"evidence":${evidence}${fix}}`;
+  const location = finding.location === undefined ? '' : `,"location":${jsonSafe(JSON.stringify(finding.location))}`;
+  return `{"ruleId":${JSON.stringify(finding.ruleId)},"severity":"${finding.severity}","resource":${resource},"status":"${finding.status}","message":${jsonSafe(JSON.stringify(finding.message))},"evidence":${evidence}${fix}${location}}`;
 }
 
 /** `"name": [` with one JSON text per line `]`, then a comma: a list of the document written from its texts. */

@@ -1,4 +1,5 @@
 import { parseArn } from '../core/arn.js';
+import { unresolvedName } from '../core/unresolved.js';
 import type { RecordedFailure, SnapshotSet } from './snapshot-set.js';
 
 export type LookupOutcome =
@@ -17,6 +18,9 @@ export interface LookupArgs {
  * bare key id means that key in the given Region and account; an alias resolves only when a snapshot records it.
  */
 export function resolveKey(reference: unknown, args: LookupArgs, set: SnapshotSet): LookupOutcome {
+  const unresolved = unresolvedName(reference);
+  if (unresolved !== undefined)
+    return { found: false, reason: `the key is ${unresolved}, which is not settled before deployment: ${set.unresolvedReason(unresolved) ?? 'the imported file does not say which key it is'}` };
   if (typeof reference !== 'string' || reference === '')
     return { found: false, reason: `the key reference ${JSON.stringify(reference)} is not a key id, key ARN or alias` };
   const arn = parseArn(reference);

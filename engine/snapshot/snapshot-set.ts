@@ -64,6 +64,15 @@ export class SnapshotSet {
     return this.keys.get(arn);
   }
 
+  /** Why an imported snapshot's value is unresolved (`collection.unresolved`), by the name its marker gives. */
+  unresolvedReason(name: string): string | undefined {
+    for (const snapshot of this.snapshots) {
+      const found = snapshot.document.collection?.unresolved?.find((u) => u.name === name);
+      if (found !== undefined) return found.reason;
+    }
+    return undefined;
+  }
+
   /** Where an imported file declares a trail or key (by ARN), when a snapshot was imported from one. */
   location(arn: string): SourceLocation | undefined {
     for (const snapshot of this.snapshots) {
