@@ -22,6 +22,7 @@ export { jsonSafe, quote, terminalSafe, terminalSafeLines, xmlSafe } from './cor
 export { stableJson } from './core/stable-json.js';
 /** Spelling suggestions for names a user mistyped (commands, options, operators, rule fields). */
 export { closestName, didYouMean } from './core/suggest.js';
+export { Unresolved, type UnresolvedRecord, unresolvedName } from './core/unresolved.js';
 export { evaluateRule, evaluateRules } from './evaluate/evaluate-rule.js';
 export { type ExplainRequest, type Explanation, explain, type StepTrace } from './explain.js';
 export { applyOrder, commandsFor, type FixFile, fixFiles, keyFolder, policyJson } from './fix/fix-forms.js';
@@ -65,6 +66,5 @@ export { type FixRequest, planFix, replacementArn } from './run-fix.js';
 export { inMemorySnapshot, loadSnapshot, loadSnapshots, SNAPSHOT_SCHEMA_VERSION, snapshotFromData } from './snapshot/load-snapshot.js';
 export { SnapshotSet } from './snapshot/snapshot-set.js';
 export type { CollectionRecord, KeyEntry, KeyView, LoadedSnapshot, SnapshotDocument, SourceLocation } from './snapshot/types.js';
-export { type UnresolvedRecord, Unresolved, unresolvedName } from './core/unresolved.js';
 export { loadPackTests, type RuleTest, runRuleTests, type TestRun, unusedExpectations } from './testing/rule-tests.js';
 export { loadWaivers, type Waiver, type WaiverOutcome } from './waivers/waivers.js';

@@ -65,7 +65,11 @@ export interface Run {
 export function newRun(set: SnapshotSet, documents: Documents = new Map()): Run {
   return {
     set,
-    context: { organisation: (account) => set.organisation(account), policyMemo: newCheckMemo(), unresolvedReason: (name) => set.unresolvedReason(name) },
+    context: {
+      organisation: (account) => set.organisation(account),
+      policyMemo: newCheckMemo(),
+      unresolvedReason: (name) => set.unresolvedReason(name),
+    },
     cache: newRunCache(),
     documents,
   };

@@ -14,7 +14,15 @@ export interface CloudFormationOptions {
   readonly parameters?: Readonly<Record<string, unknown>>;
   /** The stack name each template is deployed as (`AWS::StackName`); default: the file's name without extension. */
   readonly stackName?: string;
+  /**
+   * The template a nested stack's local `TemplateURL` names (a path relative to the parent template, as written
+   * before `aws cloudformation package`), read by the caller; undefined when it is not a local file that exists.
+   */
+  readonly nested?: (parent: string, templateUrl: string) => TemplateFile | undefined;
 }
+
+/** How deep nested stacks are followed: CloudFormation itself allows five levels. */
+const MAX_NESTING = 5;
 
 /** A template file's text, read by the caller (which checks its size and encoding). */
 export interface TemplateFile {
@@ -40,7 +48,11 @@ interface Template {
   readonly source: TemplateSource;
   readonly resources: Readonly<Record<string, Resource>>;
   readonly context: IntrinsicContext;
+  /** Nested stacks' templates, by the logical id of their `AWS::CloudFormation::Stack`. */
+  readonly children: Map<string, Template>;
 }
+
+const STACK = 'AWS::CloudFormation::Stack';
 
 /** The partition a Region belongs to. */
 export function partitionOf(region: string): string {
@@ -73,17 +85,21 @@ export function importCloudFormation(files: readonly TemplateFile[], options: Cl
       diagnostics.push({ code: 'template-input', file: file.path, ...source.locate(['Resources']), message: shape });
       continue;
     }
-    templates.push(makeTemplate(file, source, shape, options, partition, exports));
+    templates.push(makeTemplate(file, source, shape, options, partition, exports, 0, diagnostics));
   }
   if (diagnostics.length > 0) return { diagnostics };
   // An export may use another template's export: a few rounds settle chains of them.
   for (let round = 0; round < 3; round++) for (const template of templates) collectExports(template, exports);
   const builder = new SnapshotBuilder(options.account, partition, options.region, 'cloudformation');
-  for (const template of templates) {
+  const roots: Record<string, string> = {};
+  const add = (template: Template, root: string) => {
     builder.addFile(template.file.path, template.file.sha256);
+    roots[template.file.path] = root;
     addTemplate(template, builder);
-  }
-  return { document: builder.document(), diagnostics: [] };
+    for (const child of template.children.values()) add(child, root);
+  };
+  for (const template of templates) add(template, template.file.path);
+  return { document: builder.document(), diagnostics: [], roots };
 }
 
 function templateShape(source: TemplateSource): { resources: Record<string, Resource>; data: Record<string, unknown> } | string {
@@ -107,8 +123,11 @@ function makeTemplate(
   options: CloudFormationOptions,
   partition: string,
   exports: ReadonlyMap<string, unknown>,
+  depth: number,
+  diagnostics: Diagnostic[],
 ): Template {
   const { resources, data } = shape;
+  const children = new Map<string, Template>();
   const declared = (data.Parameters ?? {}) as Record<string, { Type?: string; Default?: unknown }>;
   const given = options.parameters ?? {};
   const stackName = options.stackName ?? stem(file.path);
@@ -194,6 +213,15 @@ function makeTemplate(
         if (attribute === 'Arn') return name instanceof Unresolved ? name : `arn:${partition}:s3:::${String(name)}`;
         break;
       }
+      case STACK: {
+        const child = children.get(id);
+        const output = attribute?.startsWith('Outputs.') ? attribute.slice('Outputs.'.length) : undefined;
+        if (child !== undefined && output !== undefined) {
+          const declared = ((child.source.data as Record<string, unknown>).Outputs ?? {}) as Record<string, { Value?: unknown }>;
+          if (declared[output] !== undefined) return resolveValue(declared[output].Value, child.context);
+        }
+        break;
+      }
       case 'AWS::SNS::Topic': {
         const name = named('TopicName', generatedName(stackName, id));
         const arn = name instanceof Unresolved ? name : `arn:${partition}:sns:${region}:${account}:${String(name)}`;
@@ -229,7 +257,36 @@ function makeTemplate(
     keyIds.set(id, keyId);
     return keyId;
   }
-  return { file, source, resources, context };
+  const template: Template = { file, source, resources, context, children };
+  // Nested stacks whose template is a local file are imported with the parameters this template passes them.
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== STACK || options.nested === undefined) continue;
+    const url = resource.Properties?.TemplateURL;
+    if (typeof url !== 'string') continue;
+    const nestedFile = options.nested(file.path, url);
+    if (nestedFile === undefined) continue;
+    if (depth >= MAX_NESTING) {
+      diagnostics.push({
+        code: 'template-input',
+        file: file.path,
+        ...source.locate(['Resources', id]),
+        message: `nested stacks go more than ${MAX_NESTING} levels deep`,
+      });
+      continue;
+    }
+    const parsed = parseTemplate(nestedFile.path, nestedFile.text);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.source === undefined) continue;
+    const nestedShape = templateShape(parsed.source);
+    if (typeof nestedShape === 'string') {
+      diagnostics.push({ code: 'template-input', file: nestedFile.path, ...parsed.source.locate(['Resources']), message: nestedShape });
+      continue;
+    }
+    const passed = resolveValue(resource.Properties?.Parameters ?? {}, context) as Record<string, unknown>;
+    const nestedOptions: CloudFormationOptions = { ...options, parameters: passed, stackName: `${stackName}-${id}` };
+    children.set(id, makeTemplate(nestedFile, parsed.source, nestedShape, nestedOptions, partition, exports, depth + 1, diagnostics));
+  }
+  return template;
 }
 
 function generatedName(stackName: string, logicalId: string): string {

@@ -1,9 +1,10 @@
 import { open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { TrailguardError } from '../core/errors.js';
 import { readTextFile } from '../input/read-input.js';
 import { inMemorySnapshot } from '../snapshot/load-snapshot.js';
 import type { LoadedSnapshot } from '../snapshot/types.js';
-import { type CloudFormationOptions, importCloudFormation } from './cloudformation.js';
+import { type CloudFormationOptions, importCloudFormation, type TemplateFile } from './cloudformation.js';
 import type { ImportedSnapshot } from './snapshot-builder.js';
 import { importTerraformPlan, type TerraformPlanOptions } from './terraform-plan.js';
 
@@ -51,10 +52,12 @@ export async function inputKind(path: string): Promise<InputFileKind> {
 export async function importTemplates(paths: readonly string[], options: ImportOptions): Promise<ImportedSnapshot> {
   const target = deployment(paths[0] ?? 'template', options);
   const files = await Promise.all(paths.map(async (path) => ({ path, ...(await readTextFile(path, 'template file')) })));
+  const nested = await nestedTemplates(files);
   return importCloudFormation(files, {
     ...target,
     ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
     ...(options.stackName === undefined ? {} : { stackName: options.stackName }),
+    nested: (parent, url) => nested.get(nestedPath(parent, url) ?? ''),
   });
 }
 
@@ -66,6 +69,35 @@ export async function importPlan(path: string, options: ImportOptions): Promise<
     ...(options.region === undefined ? {} : { region: options.region }),
   };
   return importTerraformPlan({ path, ...file }, planOptions);
+}
+
+/** The local file a nested stack's TemplateURL names, relative to its parent; undefined for a URL. */
+function nestedPath(parent: string, url: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return undefined;
+  return join(dirname(parent), url);
+}
+
+/** Every local template the given ones nest, read ahead (the import itself reads nothing). */
+async function nestedTemplates(files: readonly TemplateFile[]): Promise<Map<string, TemplateFile>> {
+  const found = new Map<string, TemplateFile>();
+  let frontier = [...files];
+  for (let depth = 0; depth <= 5 && frontier.length > 0; depth++) {
+    const next: TemplateFile[] = [];
+    for (const file of frontier) {
+      const urls = [...file.text.matchAll(/TemplateURL["']?\s*:\s*["']?([^\s"'#,}]+)/g)].map((m) => m[1] as string);
+      for (const url of urls) {
+        const path = nestedPath(file.path, url);
+        if (path === undefined || found.has(path)) continue;
+        const read = await readTextFile(path, 'template file').catch(() => undefined);
+        if (read === undefined) continue;
+        const nestedFile = { path, ...read };
+        found.set(path, nestedFile);
+        next.push(nestedFile);
+      }
+    }
+    frontier = next;
+  }
+  return found;
 }
 
 function deployment(path: string, options: ImportOptions): Pick<CloudFormationOptions, 'account' | 'region'> {
@@ -114,14 +146,16 @@ export async function importInputs(
       const imported = await importTemplates(templates, options);
       if (imported.document === undefined) throw new TrailguardError([...imported.diagnostics]);
       // One snapshot per template, so each finding is reported against the file that declares its resource.
-      for (const template of templates)
+      for (const template of templates) {
+        const ours = (file: string) => (imported.roots?.[file] ?? file) === template;
         out.push(
           importedSnapshot(
-            { document: onlyFile(imported.document, template), diagnostics: [] },
+            { document: onlyFiles(imported.document, ours), diagnostics: [] },
             template,
             fileHash(imported.document, template),
           ),
         );
+      }
     } catch (error) {
       errors.push(error);
     }
@@ -146,15 +180,18 @@ function fileHash(document: ImportedSnapshot['document'], path: string): string 
   return document?.collection?.files?.find((f) => f.path === path)?.sha256 ?? '';
 }
 
-/** The part of a several-template snapshot that one template declares. */
-function onlyFile(document: NonNullable<ImportedSnapshot['document']>, file: string): NonNullable<ImportedSnapshot['document']> {
+/** The part of a several-template snapshot that one template (with the stacks it nests) declares. */
+function onlyFiles(
+  document: NonNullable<ImportedSnapshot['document']>,
+  ours: (file: string) => boolean,
+): NonNullable<ImportedSnapshot['document']> {
   const locations = document.locations ?? {};
-  const mine = (arn: string) => locations[arn]?.file === file;
+  const mine = (arn: string) => ours(locations[arn]?.file ?? '');
   const trails = document.trails.filter((t) => mine(String(t.TrailARN)));
   const indexes = document.trails.flatMap((t, i) => (mine(String(t.TrailARN)) ? [i] : []));
   const keys = Object.fromEntries(Object.entries(document.keys).filter(([arn]) => mine(arn)));
   const unresolved = (document.collection?.unresolved ?? [])
-    .filter((u) => u.file === file)
+    .filter((u) => ours(u.file))
     .map((u) => {
       const trail = /^\/trails\/(\d+)(\/.*)$/.exec(u.at);
       return trail === null ? u : { ...u, at: `/trails/${indexes.indexOf(Number(trail[1]))}${trail[2]}` };
@@ -163,7 +200,7 @@ function onlyFile(document: NonNullable<ImportedSnapshot['document']>, file: str
     ...document,
     collection: {
       source: 'cloudformation',
-      files: (document.collection?.files ?? []).filter((f) => f.path === file),
+      files: (document.collection?.files ?? []).filter((f) => ours(f.path)),
       ...(unresolved.length === 0 ? {} : { unresolved }),
     },
     trails,

@@ -8,6 +8,8 @@ import type { SourcePosition } from './template-source.js';
 export interface ImportedSnapshot {
   readonly document?: SnapshotDocument;
   readonly diagnostics: readonly Diagnostic[];
+  /** For each file imported, the file given that it belongs to (a nested stack's template, its top template's). */
+  readonly roots?: Readonly<Record<string, string>>;
 }
 
 /** Finds the position of a path in a source file (a template's properties, a plan's JSON). */

@@ -1,7 +1,7 @@
 import { checkPolicy, type PolicyCheck, type PolicyCheckResult, type PrincipalSource } from '../iam/check-policy.js';
 import { parsePolicy } from '../iam/parse-policy.js';
-import { relevantNames, type UnresolvedBounds, unresolvedBounds } from '../iam/unresolved-worlds.js';
 import type { Probe } from '../iam/request-spec.js';
+import { relevantNames, type UnresolvedBounds, unresolvedBounds } from '../iam/unresolved-worlds.js';
 import type { Scope } from '../template/template.js';
 import { show } from './helpers.js';
 import { compileRequest, REQUEST_PROPERTIES } from './iam-request.js';

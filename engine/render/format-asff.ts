@@ -93,7 +93,9 @@ function asff(finding: Finding, rule: RuleInfo | undefined, generatedAt: string,
       'trailguard/ruleId': finding.ruleId,
       ...(rule === undefined ? {} : { 'trailguard/pack': rule.pack }),
       'trailguard/version': version,
-      ...(finding.location === undefined ? {} : { 'trailguard/location': `${finding.location.file}:${finding.location.line}:${finding.location.column}` }),
+      ...(finding.location === undefined
+        ? {}
+        : { 'trailguard/location': `${finding.location.file}:${finding.location.line}:${finding.location.column}` }),
     },
     Resources: [
       {

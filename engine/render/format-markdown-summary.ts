@@ -121,7 +121,9 @@ export const markdownSummaryFormatter: Formatter = {
           `### ${markdownText(f.resource.name ?? f.resource.id)}: R${number.get(f.ruleId) ?? '?'} ${markdownText(f.ruleId)}`,
           '',
           markdownText(f.message),
-          ...(f.location === undefined ? [] : ['', `In \`${f.location.file.replaceAll('`', "'")}:${f.location.line}:${f.location.column}\``]),
+          ...(f.location === undefined
+            ? []
+            : ['', `In \`${f.location.file.replaceAll('`', "'")}:${f.location.line}:${f.location.column}\``]),
           ...evidenceItems(f)
             .filter((e) => e.status !== 'pass')
             .map((e) => `- ${markdownText(evidenceLine(e))}`),

@@ -81,7 +81,12 @@ function ocsf(finding: Finding, rule: RuleInfo | undefined, time: number, versio
     ],
     ...(rule?.remediation === undefined ? {} : { remediation: { desc: rule.remediation, references: [...rule.references] } }),
     unmapped: {
-      ...(finding.location === undefined ? {} : { location: `${finding.location.file}:${finding.location.line}:${finding.location.column}` }),
-      trailguard_status: finding.status, evidence: finding.evidence, ...(finding.fix === undefined ? {} : { fix: finding.fix }) },
+      ...(finding.location === undefined
+        ? {}
+        : { location: `${finding.location.file}:${finding.location.line}:${finding.location.column}` }),
+      trailguard_status: finding.status,
+      evidence: finding.evidence,
+      ...(finding.fix === undefined ? {} : { fix: finding.fix }),
+    },
   };
 }

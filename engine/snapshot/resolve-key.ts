@@ -20,7 +20,10 @@ export interface LookupArgs {
 export function resolveKey(reference: unknown, args: LookupArgs, set: SnapshotSet): LookupOutcome {
   const unresolved = unresolvedName(reference);
   if (unresolved !== undefined)
-    return { found: false, reason: `the key is ${unresolved}, which is not settled before deployment: ${set.unresolvedReason(unresolved) ?? 'the imported file does not say which key it is'}` };
+    return {
+      found: false,
+      reason: `the key is ${unresolved}, which is not settled before deployment: ${set.unresolvedReason(unresolved) ?? 'the imported file does not say which key it is'}`,
+    };
   if (typeof reference !== 'string' || reference === '')
     return { found: false, reason: `the key reference ${JSON.stringify(reference)} is not a key id, key ARN or alias` };
   const arn = parseArn(reference);
