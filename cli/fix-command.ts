@@ -7,7 +7,9 @@ import {
   commandsFor,
   type FixPlan,
   fixFiles,
+  inputKind,
   type KeyFix,
+  keyFolder,
   planFix,
   stableJson,
   statementsOf,
@@ -68,6 +70,12 @@ export async function runFix(args: FixArgs): Promise<number> {
     });
   }
   if (args.snapshots.length === 0) throw new TrailguardError({ code: 'usage', message: 'fix needs at least one snapshot file' });
+  if (args.apply && (await importedInputs(args)))
+    throw new TrailguardError({
+      code: 'usage',
+      message:
+        '--apply writes key policies into an account, and these inputs are templates or plans that describe keys not deployed from them yet: apply the template patch (--out-dir) and deploy instead',
+    });
   if (args.apply && !args.yes && !terminal.stdinIsTTY)
     throw new TrailguardError({
       code: 'usage',
@@ -176,6 +184,12 @@ async function writeFolder(folder: string, files: readonly { readonly path: stri
   }
 }
 
+/** Whether any input is a template or plan rather than a snapshot. */
+async function importedInputs(args: FixArgs): Promise<boolean> {
+  const kinds = await Promise.all(args.snapshots.map((s) => inputKind(s)));
+  return kinds.some((k) => k !== 'snapshot');
+}
+
 function jsonView(plan: FixPlan): unknown {
   return { keys: applyOrder(plan).map((k) => ({ ...k, commands: commandsFor(k) })), worse: plan.worse };
 }
@@ -187,6 +201,20 @@ const HEADINGS: Readonly<Record<KeyFix['kind'], string>> = {
   refused: 'REFUSED',
   manual: 'fix by hand',
 };
+
+/** Where a template or plan declares the key, and how its fix goes in. */
+function sourceLine(fix: KeyFix, index: number, outDir: string | undefined): string {
+  const source = fix.source as NonNullable<KeyFix['source']>;
+  const where = `declared in ${source.file}:${source.line}:${source.column} (${source.resource})`;
+  const folder = outDir === undefined ? undefined : join(outDir, keyFolder(fix, index));
+  if (source.patch !== undefined)
+    return folder === undefined
+      ? `${where}: --out-dir DIR writes the template patch`
+      : `${where}: $ git apply ${join(folder, 'template.patch')}`;
+  if (source.kind === 'terraform-plan')
+    return `${where}: set its policy as ${folder === undefined ? 'terraform.tf (--out-dir DIR)' : join(folder, 'terraform.tf')} writes it`;
+  return `${where}: ${source.reason ?? ''}`;
+}
 
 function textView(plan: FixPlan, outDir: string | undefined): string {
   const keys = applyOrder(plan);
@@ -201,6 +229,7 @@ function textView(plan: FixPlan, outDir: string | undefined): string {
     for (const refusal of fix.refusals) lines.push(`   ${fix.kind === 'refused' ? 'refused' : 'by hand'}: ${refusal}`);
     for (const r of fix.remaining) lines.push(`   still ${r.before}: ${r.ruleId} on ${r.resource}`);
     if (fix.kind !== 'refused' && fix.kind !== 'manual') for (const command of commandsFor(fix)) lines.push(`   $ ${command}`);
+    if (fix.source !== undefined) lines.push(`   ${sourceLine(fix, i, outDir)}`);
   }
   for (const w of plan.worse)
     lines.push(`WORSE with the proven policies in place: ${w.ruleId} on ${w.resource} (${w.before} → ${w.after})`);

@@ -147,7 +147,19 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
 export function withLocation(finding: Finding, set: SnapshotSet): Finding {
   const policyKey = finding.evidence.assertions?.find((a) => a.details !== undefined && a.document !== undefined)?.document;
   const key = policyKey === undefined ? undefined : set.location(policyKey);
-  if (key?.policy !== undefined) return { ...finding, location: { file: key.file, ...key.policy, resource: key.resource } };
+  if (key?.policy !== undefined) {
+    const location = { file: key.file, ...key.policy, resource: key.resource };
+    // A key a template declares changes with the template: put-key-policy would be undone by the next deployment.
+    const fix =
+      finding.fix === undefined || finding.fix.statement === undefined
+        ? finding.fix
+        : {
+            summary: `${finding.fix.summary} The key is declared in ${key.file}:${key.line} (${key.resource}): add the statement to its KeyPolicy there (trailguard fix writes the change as a patch of the file).`,
+            statement: finding.fix.statement,
+            ...(finding.fix.document === undefined ? {} : { document: finding.fix.document }),
+          };
+    return { ...finding, location, ...(fix === undefined ? {} : { fix }) };
+  }
   const own = set.location(finding.resource.id);
   if (own === undefined) return finding;
   return { ...finding, location: { file: own.file, line: own.line, column: own.column, resource: own.resource } };

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { parseArn } from './core/arn.js';
 import type { Grantee, PolicyEvidence } from './core/evidence.js';
 import { isPolicyEvidence } from './core/evidence.js';
@@ -9,6 +10,10 @@ import type { FindingRef, FixPlan, KeyFix, KeyFixKind } from './fix/fix-plan.js'
 import { KEY_POLICY_LIMIT } from './fix/fix-plan.js';
 import { mergeStatements, type StatementJson } from './fix/merge-statements.js';
 import { shellWords } from './fix/shell-words.js';
+import { templatePatch } from './fix/template-patch.js';
+import { importCloudFormation } from './import/cloudformation.js';
+import type { ImportOptions } from './import/import-input.js';
+import { readTextFile } from './input/read-input.js';
 import type { CompiledRule } from './rules/compiled-rule.js';
 import { loadRulePacks } from './rules/load-rules.js';
 import { loadRunInputs, type RunInputs } from './run-check.js';
@@ -149,11 +154,55 @@ export async function planFix(request: FixRequest): Promise<FixPlan> {
   });
   // The snapshots as collected with the proven policies in place (a replacement key is not in them: it does not exist yet).
   const fixedSnapshots = patch(snapshots, proven);
+  const sourced = await Promise.all(plan.map((fix) => withSource(fix, snapshots, request.imports ?? {})));
   return {
-    keys: plan,
+    keys: sourced,
     fixed: fixedSnapshots.map((s, i) => ({ path: snapshots[i]?.path ?? s.path, document: s.document })),
     worse: worseFindings(original, final).map(({ keys: _, ...w }) => w),
   };
+}
+
+/**
+ * A key fix for a key an imported file declares, with where and (for a CloudFormation template) the patch that makes
+ * the fix: the patched template is imported again and must give exactly the proven policy, or no patch is offered.
+ */
+async function withSource(fix: KeyFix, snapshots: readonly LoadedSnapshot[], options: ImportOptions): Promise<KeyFix> {
+  const snapshot = snapshots.find((s) => s.document.locations?.[fix.key] !== undefined);
+  const location = snapshot?.document.locations?.[fix.key];
+  const kind = snapshot?.document.collection?.source;
+  if (location === undefined || (kind !== 'cloudformation' && kind !== 'terraform-plan')) return fix;
+  const at = {
+    kind,
+    file: location.file,
+    line: location.policy?.line ?? location.line,
+    column: location.policy?.column ?? location.column,
+    resource: location.resource,
+  };
+  if (kind === 'terraform-plan' || (fix.kind !== 'policy' && fix.kind !== 'refused')) return { ...fix, source: at };
+  const { text } = await readTextFile(location.file, 'template file');
+  const made = templatePatch(text, location, fix.before, fix.after, { account: fix.account, region: fix.region, partition: fix.partition });
+  if (typeof made === 'string') return { ...fix, source: { ...at, reason: made } };
+  const check = importCloudFormation([{ path: location.file, text: made.patched, sha256: '' }], {
+    account: fix.account,
+    region: fix.region,
+    ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
+    ...(options.stackName === undefined ? {} : { stackName: options.stackName }),
+  });
+  const reimported = check.document?.keys[fix.key]?.policy;
+  // The order of statements means nothing to IAM: the patch may add them where the template's list ends.
+  const sorted = (policy: unknown) =>
+    statementsOf(policy)
+      .map((s) => JSON.stringify(s))
+      .sort();
+  if (!isDeepStrictEqual(sorted(reimported), sorted(fix.after)))
+    return {
+      ...fix,
+      source: {
+        ...at,
+        reason: 'the patched template would not import to the fixed policy: change the KeyPolicy by hand to the policy in policy.json',
+      },
+    };
+  return { ...fix, source: { ...at, patch: made.patch } };
 }
 
 /** A key some failing finding's policy check names, with what is known of it. */

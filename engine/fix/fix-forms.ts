@@ -1,6 +1,6 @@
 import { stringify as yamlStringify } from 'yaml';
 import { fencedBlock, markdownText } from '../core/markdown-text.js';
-import type { FixPlan, KeyFix } from './fix-plan.js';
+import type { FixPlan, KeyFix, KeySource } from './fix-plan.js';
 import { shellWords } from './shell-words.js';
 
 /** One file of `trailguard fix --out-dir`: its path inside the folder and its text. */
@@ -30,6 +30,8 @@ export function policyJson(policy: unknown): string {
  * key are trailguard's own, every argument quoted; a key state's come from the rules' fix text and are only shown.
  */
 export function commandsFor(fix: KeyFix): string[] {
+  // A key a template declares changes with the template (its patch), not by a call that the stack would undo.
+  if (fix.source !== undefined && fix.kind === 'policy') return [];
   if (fix.kind === 'policy')
     return [
       shellWords([
@@ -85,6 +87,10 @@ export function terraform(fix: KeyFix): string {
     .replace(/^_/, '');
   const policy = `jsonencode(${hcl(fix.after, 1)})`;
   const header = `# ${fix.kind === 'new-key' ? 'A new key' : 'The key policy'} trailguard fix proved for ${fix.key} (see README.md).\n`;
+  if (fix.source?.kind === 'terraform-plan' && fix.kind === 'policy') {
+    // The plan names the resource whose configuration sets the policy: the fix is that argument, in HCL.
+    return `${header}# In the configuration of ${fix.source.resource} (or of the aws_kms_key_policy that sets its policy), set its policy argument to:\npolicy = ${policy}\n`;
+  }
   if (fix.kind === 'new-key') {
     return `${header}resource "aws_kms_key" "${name}" {\n  description              = ${hclString(`CloudTrail logs (replaces AWS managed key ${fix.key})`)}\n  customer_master_key_spec = "SYMMETRIC_DEFAULT"\n  key_usage                = "ENCRYPT_DECRYPT"\n  policy                   = ${policy}\n}\n`;
   }
@@ -156,6 +162,7 @@ export function readme(plan: FixPlan, snapshots: readonly string[]): string {
       );
     if (fix.trails.length > 0) lines.push(`Used by: ${fix.trails.map((t) => markdownText(t)).join(', ')}.`, '');
     if (fix.kind === 'policy' || fix.kind === 'new-key') lines.push(`Files: \`${folder}/\`.`, '');
+    if (fix.source !== undefined) lines.push(...sourceLines(fix.source, folder), '');
     for (const change of fix.changes) lines.push(`- ${markdownText(change)}`);
     if (fix.changes.length > 0) lines.push('');
     if (fix.resolves.length > 0) {
@@ -169,6 +176,24 @@ export function readme(plan: FixPlan, snapshots: readonly string[]): string {
     if (commands.length > 0 && fix.kind !== 'refused' && fix.kind !== 'manual') lines.push(fencedBlock(commands.join('\n'), 'sh'), '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** Where the key is declared, and how the fix goes into that file. */
+function sourceLines(source: KeySource, folder: string): string[] {
+  const where = `${markdownText(source.file)}:${source.line}:${source.column} (${markdownText(source.resource)})`;
+  if (source.kind === 'terraform-plan')
+    return [
+      `Declared in the Terraform plan at ${where}: set that resource's \`policy\` as \`${folder}/terraform.tf\` writes it, and apply with Terraform.`,
+    ];
+  if (source.patch !== undefined)
+    return [
+      `Declared in ${where}. \`${folder}/template.patch\` makes the change in the template itself (checked: the patched template imports to exactly this policy):`,
+      '',
+      fencedBlock(`git apply OUT-DIR/${folder}/template.patch   # from the folder trailguard fix ran in`, 'sh'),
+      '',
+      'Deploy the stack as usual; do not put-key-policy a key CloudFormation manages (the stack would drift).',
+    ];
+  return [`Declared in ${where}. ${markdownText(source.reason ?? '')}`];
 }
 
 const KIND_TEXT: Readonly<Record<KeyFix['kind'], string>> = {
@@ -194,6 +219,7 @@ export function fixFiles(plan: FixPlan, snapshots: readonly string[]): FixFile[]
       { path: `${folder}/commands.sh`, text: script(fix) },
       { path: `${folder}/cloudformation.yaml`, text: cloudFormation(fix) },
       { path: `${folder}/terraform.tf`, text: terraform(fix) },
+      ...(fix.source?.patch === undefined ? [] : [{ path: `${folder}/template.patch`, text: fix.source.patch }]),
     );
   }
   return files;

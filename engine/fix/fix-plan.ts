@@ -41,6 +41,25 @@ export interface KeyFix {
   readonly refusals: readonly string[];
   /** Commands to run, in order (for `new-key` and `key-state`). */
   readonly commands: readonly string[];
+  /**
+   * For a key declared in an imported CloudFormation template or Terraform plan: where, and the fix as a change to
+   * it — a patch of the template (proven to import to the fixed policy), or why there is none.
+   */
+  readonly source?: KeySource;
+}
+
+/** Where an imported file declares a key, and the fix written as a change to that file. */
+export interface KeySource {
+  readonly kind: 'cloudformation' | 'terraform-plan';
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The logical id or Terraform address. */
+  readonly resource: string;
+  /** A unified diff of the template that makes the policy the fixed one (CloudFormation). */
+  readonly patch?: string;
+  /** Why no patch is given, when none is. */
+  readonly reason?: string;
 }
 
 /** A finding by rule and resource, with its status before and after a fix. */

@@ -91,6 +91,22 @@ export function importCloudFormation(files: readonly TemplateFile[], options: Cl
   // An export may use another template's export: a few rounds settle chains of them.
   for (let round = 0; round < 3; round++) for (const template of templates) collectExports(template, exports);
   const builder = new SnapshotBuilder(options.account, partition, options.region, 'cloudformation');
+  // A NoEcho parameter (a secret) is not written into the snapshot.
+  const secret = new Set(
+    templates.flatMap((t) =>
+      Object.entries(((t.source.data as Record<string, unknown>).Parameters ?? {}) as Record<string, { NoEcho?: unknown }>)
+        .filter(([, p]) => p?.NoEcho === true || p?.NoEcho === 'true')
+        .map(([name]) => name),
+    ),
+  );
+  builder.recordSettings(
+    Object.fromEntries(
+      Object.entries(options.parameters ?? {})
+        .filter(([name]) => !secret.has(name))
+        .map(([name, value]) => [name, String(value)]),
+    ),
+    options.stackName,
+  );
   const roots: Record<string, string> = {};
   const add = (template: Template, root: string) => {
     builder.addFile(template.file.path, template.file.sha256);
@@ -334,7 +350,14 @@ function addTemplate(template: Template, builder: SnapshotBuilder): void {
       if (typeof arn !== 'string') continue;
       const entry = keyEntry(resource, arn, context, aliases.get(arn) ?? []);
       const policyPath = ['Resources', id, 'Properties', 'KeyPolicy'];
-      builder.addKey(arn, entry, { ...where, policy: source.locate(policyPath) }, source, policyPath);
+      const statements = statementPositions(resource, context, (...path) => source.locate([...policyPath, ...path]));
+      builder.addKey(
+        arn,
+        entry,
+        { ...where, policy: source.locate(policyPath), ...(statements === undefined ? {} : { statements }) },
+        source,
+        policyPath,
+      );
     }
     if (resource.Type === TRAIL) {
       const trail = trailRecord(id, resource, context, aliases);
@@ -385,6 +408,22 @@ function keyEntry(resource: Resource, arn: string, context: IntrinsicContext, al
     rotationEnabled: properties.EnableKeyRotation === true || properties.EnableKeyRotation === 'true',
     tags,
   };
+}
+
+/**
+ * Where the template writes each statement of the resolved policy: the items of its Statement list that resolve to
+ * a statement (an `!If` choosing `AWS::NoValue` writes none). Undefined when the list is not written item by item.
+ */
+function statementPositions(
+  resource: Resource,
+  context: IntrinsicContext,
+  locate: (...path: (string | number)[]) => { line: number; column: number },
+): { line: number; column: number }[] | undefined {
+  const policy = resource.Properties?.KeyPolicy;
+  const items =
+    policy !== null && typeof policy === 'object' && !Array.isArray(policy) ? (policy as Record<string, unknown>).Statement : undefined;
+  if (!Array.isArray(items)) return undefined;
+  return items.flatMap((item, i) => (resolveValue(item, context) === NO_VALUE ? [] : [locate('Statement', i)]));
 }
 
 /** The key policy KMS gives a key created without one: the account's IAM policies decide. */

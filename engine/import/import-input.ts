@@ -196,9 +196,11 @@ function onlyFiles(
       const trail = /^\/trails\/(\d+)(\/.*)$/.exec(u.at);
       return trail === null ? u : { ...u, at: `/trails/${indexes.indexOf(Number(trail[1]))}${trail[2]}` };
     });
+  const { unresolved: _all, files: _every, ...settings } = document.collection ?? { source: 'cloudformation' };
   return {
     ...document,
     collection: {
+      ...settings,
       source: 'cloudformation',
       files: (document.collection?.files ?? []).filter((f) => ours(f.path)),
       ...(unresolved.length === 0 ? {} : { unresolved }),

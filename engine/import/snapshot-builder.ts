@@ -33,6 +33,7 @@ export class SnapshotBuilder {
   private readonly locations: Record<string, SourceLocation> = {};
   private readonly unresolved: UnresolvedRecord[] = [];
   private readonly files: { path: string; sha256: string }[] = [];
+  private given: { parameters?: Record<string, string>; stackName?: string } = {};
 
   constructor(
     private readonly account: string,
@@ -43,6 +44,14 @@ export class SnapshotBuilder {
 
   addFile(path: string, sha256: string): void {
     this.files.push({ path, sha256 });
+  }
+
+  /** What the import was told besides the files, recorded so the check can be repeated (`trailguard fix` on it). */
+  recordSettings(parameters: Readonly<Record<string, string>>, stackName: string | undefined): void {
+    this.given = {
+      ...(Object.keys(parameters).length === 0 ? {} : { parameters: { ...parameters } }),
+      ...(stackName === undefined ? {} : { stackName }),
+    };
   }
 
   /** A key; `policyPath` is where the file writes its policy (for the position of unresolved values in it). */
@@ -88,6 +97,7 @@ export class SnapshotBuilder {
         source: this.source,
         files: this.files,
         ...(this.unresolved.length === 0 ? {} : { unresolved: this.unresolved }),
+        ...this.given,
       },
       regions: [this.region],
       trails: this.trails,

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml';
 import type { Diagnostic } from '../core/errors.js';
 
 /** Where a part of an infrastructure-as-code file is. */
@@ -108,7 +108,7 @@ function plain(node: unknown, convert: (node: unknown) => unknown): unknown {
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(convert(pair.key));
+      const key = isScalar(pair.key) ? keyText(pair.key) : String(convert(pair.key));
       Object.defineProperty(out, key, { value: convert(pair.value), enumerable: true, writable: true, configurable: true });
     }
     return out;
@@ -123,7 +123,7 @@ function offsetOf(root: unknown, path: readonly (string | number)[]): number {
   let offset = rangeStart(node) ?? 0;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && keyText(p.key) === String(segment));
       if (pair === undefined) return offset;
       node = pair.value;
       // A property is reported where its name is: the line code scanning annotates.
@@ -137,6 +137,14 @@ function offsetOf(root: unknown, path: readonly (string | number)[]): number {
     }
   }
   return offset;
+}
+
+/**
+ * A mapping key as text: CloudFormation reads every key as a string, so a plain `Null:` (the IAM condition operator)
+ * is the text "Null", not YAML's null, and `012:` stays "012".
+ */
+function keyText(key: Scalar): string {
+  return key.type === 'PLAIN' && typeof key.source === 'string' ? key.source : String(key.value);
 }
 
 function rangeStart(node: unknown): number | undefined {

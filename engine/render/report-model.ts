@@ -640,7 +640,18 @@ function proveCommand(results: ResultsDocument): string {
   const quote = (path: string) => (/^[\w./@:+-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`);
   const packs = results.packs.filter((p) => p.source !== 'built-in').map((p) => `--rules ${quote(p.source)}`);
   const builtIn = results.packs.some((p) => p.source === 'built-in') ? [] : ['--no-builtin'];
-  return ['trailguard fix', ...results.inputs.map((i) => quote(i.path)), ...packs, ...builtIn, '--out-dir fixes'].join(' ');
+  // Templates and plans are imported again with what the check was told.
+  const imported = results.inputs.find((i) => i.collection !== undefined);
+  const settings =
+    imported === undefined
+      ? []
+      : [
+          `--account ${imported.account}`,
+          ...(imported.regions?.[0] === undefined ? [] : [`--region ${quote(imported.regions[0])}`]),
+          ...(imported.collection?.stackName === undefined ? [] : [`--stack-name ${quote(imported.collection.stackName)}`]),
+          ...Object.entries(imported.collection?.parameters ?? {}).map(([name, value]) => `--parameters ${quote(`${name}=${value}`)}`),
+        ];
+  return ['trailguard fix', ...results.inputs.map((i) => quote(i.path)), ...settings, ...packs, ...builtIn, '--out-dir fixes'].join(' ');
 }
 
 /**

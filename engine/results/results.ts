@@ -1,6 +1,6 @@
 import { atLeast, type Finding, SEVERITIES, type Severity, STATUSES, type Status } from '../core/model.js';
 import type { RuleInfo } from '../rules/compiled-rule.js';
-import type { ApiError, LoadedSnapshot } from '../snapshot/types.js';
+import type { ApiError, CollectionRecord, LoadedSnapshot } from '../snapshot/types.js';
 import type { WaiverOutcome } from '../waivers/waivers.js';
 
 /**
@@ -19,6 +19,8 @@ export interface InputInfo {
   readonly collectedAt?: string;
   readonly collector?: { readonly name?: string; readonly version?: string };
   readonly regions?: readonly string[];
+  /** For an input imported from templates or a plan: what it was imported from. */
+  readonly collection?: CollectionRecord;
   /** API calls that failed while the snapshot was collected: coverage is incomplete unless another input covers each. */
   readonly errors: readonly InputError[];
 }
@@ -98,6 +100,7 @@ export function inputInfo(snapshot: LoadedSnapshot, coveredBy: (error: ApiError)
     ...(d.collectedAt === undefined ? {} : { collectedAt: d.collectedAt }),
     ...(d.collector === undefined ? {} : { collector: d.collector }),
     ...(d.regions === undefined ? {} : { regions: d.regions }),
+    ...(d.collection === undefined || d.collection.source === 'aws' ? {} : { collection: d.collection }),
     errors: (d.errors ?? []).map((error) => {
       const by = coveredBy(error);
       return by === undefined ? error : { ...error, coveredBy: by };

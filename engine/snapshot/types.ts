@@ -40,6 +40,8 @@ export interface SourceLocation {
   readonly resource: string;
   /** For a key: where the file writes its policy. */
   readonly policy?: { readonly line: number; readonly column: number };
+  /** For a key: where the file writes each statement of its policy, in the policy's order (a template's `!If` item where one chose it). */
+  readonly statements?: readonly { readonly line: number; readonly column: number }[];
 }
 
 /** How a snapshot was made: by collection from an account, or by import from templates or a plan. */
@@ -49,6 +51,10 @@ export interface CollectionRecord {
   readonly files?: readonly { readonly path: string; readonly sha256: string }[];
   /** The values the files do not settle, each written in the snapshot as `<unresolved: NAME>`. */
   readonly unresolved?: readonly UnresolvedRecord[];
+  /** The template parameter values the import was given (NoEcho parameters left out). */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** The stack name the import was given. */
+  readonly stackName?: string;
 }
 
 /** Snapshot schema version 1, as validated on load. */
