@@ -14,6 +14,9 @@ export class Unresolved {
 
 const MARKER = /^<unresolved: (.+)>$/s;
 
+/** The `error.code` of a key whose whole policy an imported file does not settle (its `message` says why). */
+export const UNRESOLVED_ERROR = 'Unresolved';
+
 /** The marker string a snapshot holds in place of an unresolved value. */
 export function unresolvedMarker(value: Unresolved): string {
   return `<unresolved: ${value.name}>`;

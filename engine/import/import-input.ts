@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TrailguardError } from '../core/errors.js';
 import { readTextFile } from '../input/read-input.js';
@@ -27,7 +28,9 @@ export interface ImportOptions {
 export async function inputKind(path: string): Promise<InputFileKind> {
   let head: string;
   try {
-    const handle = await open(path, 'r');
+    // Only a regular file is peeked at: opening a named pipe would wait for a writer for ever.
+    if (!(await stat(path)).isFile()) return 'snapshot';
+    const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     try {
       const buffer = Buffer.alloc(65536);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/errors.js';
-import { Unresolved, type UnresolvedRecord, unresolvedMarker } from '../core/unresolved.js';
+import { UNRESOLVED_ERROR, Unresolved, type UnresolvedRecord, unresolvedMarker } from '../core/unresolved.js';
 import { escapePointer } from '../input/schema-validation.js';
 import type { KeyEntry, SnapshotDocument, SourceLocation } from '../snapshot/types.js';
 import type { SourcePosition } from './template-source.js';
@@ -64,9 +64,9 @@ export class SnapshotBuilder {
       const at = source.locate(policyPath);
       this.unresolved.push({ name: policy.name, reason: policy.reason, at: `${pointer}/policy`, file: location.file, ...at });
       error = {
-        code: 'Unresolved',
+        code: UNRESOLVED_ERROR,
         operation: this.source === 'cloudformation' ? 'CloudFormation template' : 'Terraform plan',
-        message: `the key policy is ${policy.name}: ${policy.reason}`,
+        message: `it is ${policy.name}: ${policy.reason}`,
       };
       policy = null;
     } else {

@@ -73,11 +73,15 @@ export function parseTemplate(file: string, text: string): { source?: TemplateSo
     const tag = (node as { tag?: string } | null)?.tag;
     if (tag === undefined || !tag.startsWith('!')) return value;
     const fn = SHORT_FORMS[tag];
-    if (fn === undefined)
+    if (fn === undefined) {
+      // The node starts after its tag: the error points at the tag itself.
+      const start = rangeStart(node) ?? 0;
+      const at = text.lastIndexOf(tag, start);
       throw new TemplateShapeError(
         `unknown tag ${tag}: CloudFormation's short forms are ${Object.keys(SHORT_FORMS).join(', ')}`,
-        rangeStart(node) ?? 0,
+        at < 0 ? start : at,
       );
+    }
     if (fn === 'Fn::GetAtt' && typeof value === 'string') {
       const dot = value.indexOf('.');
       return { [fn]: dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)] };

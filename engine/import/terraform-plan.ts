@@ -105,19 +105,35 @@ export function importTerraformPlan(file: { path: string; text: string; sha256: 
     const value = resource.values?.[name];
     if (value !== undefined && value !== null) return value;
     if (resource.unknown[name] !== true) return undefined;
-    for (const reference of referencesOf(plan, resource, name)) {
-      const target = followReference(reference, resource.modulePrefix);
+    const references = referencesOf(plan, resource, name);
+    // A value that is one reference (`kms_key_id = aws_kms_key.logs.arn`, listed with its resource) is that
+    // value; one built from several is known only when the plan knows them all, which it then would have said.
+    const attributes = references.filter(
+      (r) => /^(data\.)?[a-z0-9_]+\.[^.]+\.[a-z_]+$/.test(r) || r.startsWith('var.') || r.startsWith('module.'),
+    );
+    if (attributes.length === 1) {
+      const target = followReference(attributes[0] as string, resource.modulePrefix);
       if (target !== undefined) return target;
     }
+    if (attributes.length > 1)
+      return new Unresolved(
+        `${resource.address}.${name}`,
+        `known only after apply: it is built from ${attributes.join(', ')}; the policy rules judge it once it is deployed (collect the account then)`,
+      );
     return new Unresolved(
       `${resource.address}.${name}`,
       "known only after apply, and the plan's configuration does not say what it comes from",
     );
   };
   function followReference(reference: string, prefix: string): unknown {
-    const match = /^(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+(?:\[[^\]]+\])?)\.([a-z_]+)$/.exec(reference);
+    const match = /^(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+(?:\[[^\]]+\])?)\.([a-z_]+)$/.exec(reference);
     if (match === null) return undefined;
-    const [, type, name, field] = match as unknown as [string, string, string, string];
+    const [, isData, type, name, field] = match as unknown as [string, string | undefined, string, string, string];
+    if (isData !== undefined) {
+      // A data source read while planning (an aws_iam_policy_document's json) holds its value in the plan.
+      const value = data.find((d) => d.address === `${prefix}data.${type}.${name}`)?.values?.[field];
+      return value === null ? undefined : value;
+    }
     const target = byAddress.get(`${prefix}${type}.${name}`);
     if (target === undefined) return undefined;
     if (type === 'aws_kms_key' && (field === 'arn' || field === 'id' || field === 'key_id'))

@@ -1,5 +1,6 @@
 import { parseArn } from '../core/arn.js';
 import { didYouMean } from '../core/suggest.js';
+import { UNRESOLVED_ERROR } from '../core/unresolved.js';
 import { describeFailure } from '../snapshot/resolve-key.js';
 import type { Template } from '../template/template.js';
 import type { BindingOutcome, CompiledBinding, EvaluationState, Target } from './compiled-rule.js';
@@ -204,6 +205,8 @@ function missingReason(field: string, id: string, value: unknown, lookup: Lookup
     return `the ${parent} of ${id} does not record ${field.slice(parent.length + 1)}, so it cannot be judged`;
   const missing = dot < 0 ? field : missingField(value, [top]) === undefined ? parent : top;
   const own = (value as { error?: { operation?: string; code?: string; message?: string } | null } | null)?.error;
+  // An imported template or plan that does not settle the field says what it is and what would settle it.
+  if (own?.code === UNRESOLVED_ERROR) return `the ${missing} of ${id} is not settled before deployment: ${own.message ?? ''}`;
   // The document's own recorded error explains a field its call would have read, or any field when the document
   // itself could not be read (a failed DescribeKey leaves the policy unread too).
   const failure =

@@ -18,7 +18,7 @@ describe('mistakes get a suggestion', () => {
     const run = await cli(['chek', 'examples/compliant/snapshot.json']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'trailguard: unknown command "chek" (did you mean check?): commands are check, collect, render, validate, test, diff, fix, explain (see trailguard --help) [usage]\n',
+      'trailguard: unknown command "chek" (did you mean check?): commands are check, collect, import, render, validate, test, diff, fix, explain (see trailguard --help) [usage]\n',
     );
   });
 

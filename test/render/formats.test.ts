@@ -167,6 +167,7 @@ describe('CSV', () => {
       'waiver_owner',
       'waiver_expires',
       'generated_at',
+      'location',
     ]);
     const row = rows.find((r) => r.rule_id === 'cloudtrail-key-policy-decrypt' && r.resource_name === 'root-only-decrypt');
     expect(row).toMatchObject({
@@ -175,6 +176,8 @@ describe('CSV', () => {
       account: '222233334444',
       region: 'us-east-1',
       generated_at: '2026-11-01T12:00:00.000Z',
+      // A collected snapshot has no file line to point at.
+      location: '',
     });
     expect(row?.fix).toContain('aws kms put-key-policy');
     expect(row?.controls).toContain('CCE-78919-8');
