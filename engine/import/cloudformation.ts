@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../core/errors.js';
 import { Unresolved } from '../core/unresolved.js';
-import type { KeyEntry, SnapshotDocument } from '../snapshot/types.js';
+import type { KeyEntry } from '../snapshot/types.js';
 import { conditionValue, containsUnresolved, type IntrinsicContext, NO_VALUE, resolveValue } from './intrinsics.js';
 import { type ImportedSnapshot, SnapshotBuilder } from './snapshot-builder.js';
 import { parseTemplate, type TemplateSource } from './template-source.js';
@@ -334,7 +334,7 @@ function addTemplate(template: Template, builder: SnapshotBuilder): void {
   const aliases = new Map<string, string[]>();
   // Resources whose Condition is false are not created.
   const created = Object.entries(resources).filter(([, r]) => r.Condition === undefined || conditionValue(r.Condition, context) !== false);
-  for (const [id, resource] of created) {
+  for (const [, resource] of created) {
     if (resource.Type !== ALIAS) continue;
     const name = resolveValue(resource.Properties?.AliasName, context);
     const target = resolveValue(resource.Properties?.TargetKeyId, context);

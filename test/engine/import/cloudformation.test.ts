@@ -18,6 +18,11 @@ function imported(text: string, options: { parameters?: Record<string, unknown>;
   return result.document as SnapshotDocument;
 }
 
+/** A key's policy, or an empty one (the test's expectation then fails on what is missing). */
+function policyOf(entry: { readonly policy: unknown } | undefined): unknown {
+  return entry?.policy ?? { Statement: [] };
+}
+
 function onlyKey(document: SnapshotDocument) {
   const [entry] = Object.entries(document.keys);
   return { arn: entry?.[0] as string, key: entry?.[1] };
@@ -61,7 +66,7 @@ describe('CloudFormation templates become snapshots', () => {
     ];
     for (const [expression, value, parameters] of cases) {
       const document = imported(keyWith(`Sid: ${expression}`), parameters === undefined ? {} : { parameters });
-      expect({ expression, sid: (onlyKey(document).key?.policy as { Statement: { Sid: unknown }[] }).Statement[0]?.Sid }).toEqual({
+      expect({ expression, sid: (policyOf(onlyKey(document).key) as { Statement: { Sid: unknown }[] }).Statement[0]?.Sid }).toEqual({
         expression,
         sid: value,
       });
@@ -71,7 +76,7 @@ describe('CloudFormation templates become snapshots', () => {
   it('drops a list item whose !If chooses AWS::NoValue, and keeps it when the condition holds', () => {
     const template = keyWith('!If [IsProd, { Sid: ProdOnly, Effect: Allow }, !Ref AWS::NoValue]');
     const statements = (env: string) =>
-      (onlyKey(imported(template, { parameters: { Env: env } })).key?.policy as { Statement: unknown[] }).Statement;
+      (policyOf(onlyKey(imported(template, { parameters: { Env: env } })).key) as { Statement: unknown[] }).Statement;
     expect(statements('prod')).toEqual([{ Sid: 'ProdOnly', Effect: 'Allow' }]);
     expect(statements('dev')).toEqual([]);
   });
@@ -108,7 +113,7 @@ Resources:
         'Sid: Readers\n            Principal: { AWS: !ImportValue shared-AuditRoleArn }\n            Condition: { StringEquals: { "aws:PrincipalOrgID": "{{resolve:ssm:/org/id}}" } }',
       ),
     );
-    const statement = (onlyKey(document).key?.policy as { Statement: Record<string, unknown>[] }).Statement[0] as Record<string, unknown>;
+    const statement = (policyOf(onlyKey(document).key) as { Statement: Record<string, unknown>[] }).Statement[0] as Record<string, unknown>;
     expect(unresolvedName((statement.Principal as { AWS: unknown }).AWS)).toBe('Fn::ImportValue shared-AuditRoleArn');
     expect(unresolvedName((statement.Condition as { StringEquals: Record<string, unknown> }).StringEquals['aws:PrincipalOrgID'])).toBe(
       '{{resolve:ssm:/org/id}}',
@@ -164,7 +169,7 @@ Resources:
     const [keyArn, location] = Object.entries(document.locations ?? {}).find(([, l]) => l.resource === 'Key') ?? [];
     expect(location?.file).toBe(join(FIXTURES, 'nested', 'trail-key.yaml'));
     expect(document.trails[0]?.KmsKeyId).toBe(keyArn);
-    const statements = (document.keys[keyArn as string]?.policy as { Statement: { Condition?: unknown }[] }).Statement;
+    const statements = (policyOf(document.keys[keyArn as string]) as { Statement: { Condition?: unknown }[] }).Statement;
     expect(statements[2]?.Condition).toEqual({
       StringEquals: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/nested-trail' },
     });
