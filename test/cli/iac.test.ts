@@ -230,3 +230,29 @@ describe('bad templates and plans: one located line, exit 2', () => {
     expect(plan.stderr).toMatch(/plan\.json:1:\d+ a Terraform plan must be the JSON of terraform show -json/);
   });
 });
+
+const LINT_INSTALL = "pip install 'cfn-lint==1.58.0'";
+const lintAvailable = spawnSync('cfn-lint', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!lintAvailable && process.env.CI !== 'true')
+  console.warn(`skipping the cfn-lint check of the template fixtures: cfn-lint is not installed (${LINT_INSTALL})`);
+
+describe.runIf(lintAvailable || process.env.CI === 'true')('the template fixtures are templates CloudFormation takes', () => {
+  it('cfn-lint passes every one (W3002, "only works with package", is what a local nested TemplateURL is)', () => {
+    if (!lintAvailable) throw new Error(`cfn-lint is required when CI=true: ${LINT_INSTALL}`);
+    const dir = join(ROOT, FIXTURES, 'cloudformation');
+    const files = [
+      ...readdirSync(dir)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .map((f) => join(dir, f)),
+      join(dir, 'nested', 'trail-key.yaml'),
+      join(ROOT, EXAMPLE),
+    ];
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    const lint = spawnSync('cfn-lint', ['--ignore-checks', 'W3002', '--', ...files], { encoding: 'utf8' });
+    expect(lint.status, lint.stdout + lint.stderr).toBe(0);
+    // Twin: a fixture with a mistake cfn-lint knows fails.
+    const broken = join(tempDir(), 'broken.yaml');
+    writeFileSync(broken, readFileSync(join(ROOT, EXAMPLE), 'utf8').replace('Type: AWS::KMS::Key', 'Type: AWS::KMS::Kee'));
+    expect(spawnSync('cfn-lint', ['--', broken], { encoding: 'utf8' }).status).not.toBe(0);
+  }, 120_000);
+});
