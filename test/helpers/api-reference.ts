@@ -23,6 +23,7 @@ export interface ApiSection {
 const SECTIONS: readonly (readonly [string, readonly string[]])[] = [
   ['Running a check', ['engine', 'engine/evaluate']],
   ['Snapshots', ['engine/snapshot']],
+  ['Templates and plans as snapshots', ['engine/import']],
   ['Rule packs, their tests and waivers', ['engine/rules', 'engine/operators', 'engine/testing', 'engine/waivers']],
   ['Findings, evidence and results', ['engine/core', 'engine/results']],
   ['Rendering', ['engine/render']],
