@@ -9,10 +9,11 @@ import {
   TrailguardError,
   terminalSafeLines,
 } from '../engine/index.js';
+import { type ImportArgs, importOptions, importSettings } from './import-options.js';
 import { type RuleArgs, ruleOptions } from './rule-options.js';
 import { prepareOutput, writeOutput } from './write-output.js';
 
-export interface ExplainArgs extends RuleArgs {
+export interface ExplainArgs extends RuleArgs, ImportArgs {
   readonly snapshots: readonly string[];
   readonly rule: string;
   readonly resource: string;
@@ -21,8 +22,8 @@ export interface ExplainArgs extends RuleArgs {
 }
 
 export function explainBuilder(yargs: Argv): Argv<ExplainArgs> {
-  return ruleOptions(yargs)
-    .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files, as given to check' })
+  return importOptions(ruleOptions(yargs))
+    .positional('snapshots', { type: 'string', array: true, describe: 'snapshot files, templates or plans, as given to check' })
     .option('rule', { type: 'string', demandOption: true, describe: 'the rule id' })
     .option('resource', { type: 'string', demandOption: true, describe: "the resource's id (a trail ARN) or its name" })
     .option('format', { type: 'string', default: 'text', describe: 'text (for people) or json (the whole trace)' })
@@ -41,6 +42,7 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
   const target = await prepareOutput(args.out, [...args.snapshots, ...args.rules, ...(args.params === undefined ? [] : [args.params])]);
   const explanation = await explain({
     snapshots: args.snapshots,
+    imports: await importSettings(args),
     rules: args.rules,
     builtIn: args.builtin,
     params: args.params,

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unresolvedName } from '../../../engine/core/unresolved.js';
@@ -175,6 +176,23 @@ Resources:
     });
   });
 
+  it('a replica key has its primary key\'s id in its own Region, and its own policy', () => {
+    const template = `
+Parameters:
+  PrimaryKeyArn: { Type: String, Default: "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab" }
+Resources:
+  Replica:
+    Type: AWS::KMS::ReplicaKey
+    Properties:
+      PrimaryKeyArn: !Ref PrimaryKeyArn
+      KeyPolicy: { Version: "2012-10-17", Statement: [{ Sid: Root, Effect: Allow, Principal: { AWS: !Sub "arn:aws:iam::\${AWS::AccountId}:root" }, Action: "kms:*", Resource: "*" }] }
+`;
+    const { arn, key } = onlyKey(imported(template));
+    expect(arn).toBe('arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab');
+    expect(key?.metadata).toMatchObject({ MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA' }, KeyManager: 'CUSTOMER' });
+    expect(policyOf(key)).toMatchObject({ Statement: [{ Principal: { AWS: 'arn:aws:iam::111122223333:root' } }] });
+  });
+
   it('records where each trail, key, policy and statement is written', () => {
     const text = readFileSync(join(ROOT, 'examples', 'cloudformation', 'trail-with-key.yaml'), 'utf8');
     const document = importCloudFormation([{ path: 'trail-with-key.yaml', text, sha256: '' }], {
@@ -232,4 +250,30 @@ describe('templates that are not templates, one located line each', () => {
     const parsed = parseTemplate('t.yaml', 'Condition:\n  Null: { "k": "false" }\n  012: x\n');
     expect(parsed.source?.data).toEqual({ Condition: { Null: { k: 'false' }, '012': 'x' } });
   });
+});
+
+const DECODE_INSTALL = "pip install 'cfn-lint==1.58.0'";
+const decodeAvailable = spawnSync('python3', ['-c', 'import cfnlint'], { stdio: 'ignore' }).status === 0;
+if (!decodeAvailable && process.env.CI !== 'true')
+  console.warn(`skipping the comparison with cfn-lint's template reader: cfn-lint is not installed (${DECODE_INSTALL})`);
+
+describe.runIf(decodeAvailable || process.env.CI === 'true')("trailguard reads templates as cfn-lint's maintained reader does", () => {
+  it('every fixture and example: the same data, short-form tags as the same intrinsic functions', () => {
+    if (!decodeAvailable) throw new Error(`cfn-lint is required when CI=true: ${DECODE_INSTALL}`);
+    const files = [
+      ...readdirSync(FIXTURES)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .map((f) => join(FIXTURES, f)),
+      join(FIXTURES, 'nested', 'trail-key.yaml'),
+      join(ROOT, 'examples', 'cloudformation', 'trail-with-key.yaml'),
+    ];
+    const decoded = spawnSync('python3', [join(import.meta.dirname, 'decode_templates.py'), ...files], { encoding: 'utf8' });
+    expect(decoded.status, decoded.stderr).toBe(0);
+    const theirs = JSON.parse(decoded.stdout) as Record<string, unknown>;
+    for (const file of files) {
+      const ours = parseTemplate(file, readFileSync(file, 'utf8')).source?.data;
+      expect({ file, data: ours }).toEqual({ file, data: theirs[file] });
+    }
+    expect(Object.keys(theirs)).toHaveLength(files.length);
+  }, 60_000);
 });
