@@ -66,6 +66,7 @@ export async function importTemplates(paths: readonly string[], options: ImportO
 
 /** Imports a Terraform plan (`terraform show -json PLANFILE`). */
 export async function importPlan(path: string, options: ImportOptions): Promise<ImportedSnapshot> {
+  checkDeployment(options);
   const file = await readTextFile(path, 'terraform plan');
   const planOptions: TerraformPlanOptions = {
     ...(options.account === undefined ? {} : { account: options.account }),
@@ -111,17 +112,22 @@ function deployment(path: string, options: ImportOptions): Pick<CloudFormationOp
       file: path,
       message: `a CloudFormation template is resolved for one account and Region: give ${missing.join(' and ')} (the account id and Region it would be deployed in)`,
     });
-  if (!/^\d{12}$/.test(options.account as string))
+  checkDeployment(options);
+  return { account: options.account as string, region: options.region as string };
+}
+
+/** The account and Region given, when given, are ones AWS could have. */
+function checkDeployment(options: ImportOptions): void {
+  if (options.account !== undefined && !/^\d{12}$/.test(options.account))
     throw new TrailguardError({
       code: 'usage',
       message: `--account must be a 12-digit account id, found ${JSON.stringify(options.account)}`,
     });
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(options.region as string))
+  if (options.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(options.region))
     throw new TrailguardError({
       code: 'usage',
       message: `--region must be a Region name such as eu-west-1, found ${JSON.stringify(options.region)}`,
     });
-  return { account: options.account as string, region: options.region as string };
 }
 
 /** An import's snapshot, validated as a snapshot file would be, named after (and hashed as) the first file. */

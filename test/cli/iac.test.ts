@@ -203,6 +203,10 @@ describe('bad templates and plans: one located line, exit 2', () => {
       ['check', EXAMPLE, '--account', '1234', '--region', 'eu-west-1'],
       /^trailguard: --account must be a 12-digit account id, found "1234"/,
     ],
+    [
+      ['check', `${FIXTURES}/terraform/policy-document.plan.json`, '--region', 'Ireland'],
+      /^trailguard: --region must be a Region name such as eu-west-1, found "Ireland"/,
+    ],
     [['import', 'pulumi', EXAMPLE], /^trailguard: unknown import kind "pulumi": expected cloudformation or terraform-plan/],
     [['import', 'terraform-plan', 'a.json', 'b.json'], /^trailguard: import terraform-plan reads one plan/],
   ])('%j', async (args, message) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { PolicyCheckResult } from '../../../engine/iam/check-policy.js';
 import { relevantNames, unresolvedBounds } from '../../../engine/iam/unresolved-worlds.js';
+import { withinBounds } from '../../../engine/operators/iam-policy.js';
 import { ACCOUNT, byRule, ENABLED_KEY_METADATA, KEY_ARN, runBuiltIn, snapshot, trail } from '../../helpers/engine.js';
 
 /**
@@ -96,6 +98,19 @@ describe('unresolved values in a key policy', () => {
     expect(twin.describe?.status).toBe('unknown');
   });
 
+  it('a pass that holds whatever the value is stands: another statement grants the request anyway', async () => {
+    const extra = {
+      ...DESCRIBE,
+      Sid: 'DescribeFromPipeline',
+      Condition: { StringEquals: { 'aws:SourceAccount': U('Ref PipelineAccount') } },
+    };
+    const result = await verdicts([ROOT, DESCRIBE, extra, encrypt(CONFINED), decrypt(READER)]);
+    expect(result.describe?.status).toBe('pass');
+    expect(result.describe?.evidence.assertions?.[0]?.reason).toContain('(whatever Ref PipelineAccount turns out to be)');
+    // Twin: without the statement that grants it anyway, the value decides.
+    expect((await verdicts([ROOT, extra, encrypt(CONFINED), decrypt(READER)])).describe?.status).toBe('unknown');
+  });
+
   it('a fail that holds whatever the value is stands: no statement grants the request even at its most permissive', async () => {
     // Nothing lets CloudTrail describe the key, whatever the unresolved reader is.
     const result = await verdicts([ROOT, encrypt(CONFINED), decrypt(U('Ref AuditRoleArn'))]);
@@ -167,5 +182,147 @@ describe('the bounds of a policy', () => {
 
   it('a policy without markers has no bounds: it is judged as it is', () => {
     expect(unresolvedBounds({ Version: '2012-10-17', Statement: [ROOT] })).toBeUndefined();
+  });
+});
+
+describe('withinBounds: which verdicts the two bounds settle', () => {
+  const result = (status: 'pass' | 'fail' | 'unknown', evidence: Record<string, unknown> = {}): PolicyCheckResult => ({
+    status,
+    reason: `${status} reason`,
+    evidence: { decision: 'allowed', ...evidence } as PolicyCheckResult['evidence'],
+  });
+  const granted = result('pass');
+  const notGranted = result('fail', { decision: 'not-allowed' });
+  const leaking = result('fail', {
+    decision: 'allowed',
+    probes: [
+      { name: 'without', allowed: false },
+      { name: 'other account', allowed: true },
+    ],
+  });
+  const blockedNoLeak = result('fail', { decision: 'allowed', probes: [{ name: 'without', allowed: false }] });
+  const reasons = (name: string) => (name === 'X' ? 'why X' : undefined);
+  const judge = (expectation: 'allowed' | 'not-allowed', names: string[], permissive: PolicyCheckResult, restrictive: PolicyCheckResult) =>
+    withinBounds(
+      expectation,
+      names,
+      () => permissive,
+      () => restrictive,
+      reasons,
+    );
+  const bounds = { granted, notGranted, leaking, blockedNoLeak };
+  type Bound = keyof typeof bounds;
+
+  it.each([
+    // [expect, permissive, restrictive, verdict] — each row is next to its twin that comes out the other way.
+    ['allowed', 'granted', 'granted', 'pass'],
+    ['allowed', 'granted', 'notGranted', 'unknown'],
+    ['allowed', 'notGranted', 'notGranted', 'fail'],
+    ['allowed', 'leaking', 'notGranted', 'unknown'],
+    ['allowed', 'leaking', 'leaking', 'fail'],
+    ['allowed', 'leaking', 'blockedNoLeak', 'unknown'],
+    ['not-allowed', 'granted', 'notGranted', 'pass'],
+    ['not-allowed', 'notGranted', 'granted', 'unknown'],
+    ['not-allowed', 'notGranted', 'notGranted', 'fail'],
+  ] as const)('expect %s: permissive %s, restrictive %s → %s', (expectation, permissive, restrictive, verdict) => {
+    expect(judge(expectation, ['X'], bounds[permissive as Bound], bounds[restrictive as Bound]).status).toBe(verdict);
+  });
+
+  it('says what it settled, with every value and why, and keeps them in the evidence', () => {
+    const one = judge('allowed', ['X'], granted, granted);
+    expect(one.reason).toBe('pass reason (whatever X turns out to be)');
+    expect(one.evidence.unresolved).toEqual([{ name: 'X', reason: 'why X' }]);
+    const two = judge('allowed', ['X', 'Y'], notGranted, notGranted);
+    expect(two.reason).toBe('fail reason (whatever X, Y turn out to be)');
+    expect(two.evidence.unresolved).toEqual([
+      { name: 'X', reason: 'why X' },
+      { name: 'Y', reason: 'a value the imported file does not settle' },
+    ]);
+    const open = judge('allowed', ['X'], granted, notGranted);
+    expect(open.reason).toBe(
+      'cannot be decided before deployment: it depends on X (why X). At its most permissive the policy passes; at its most restrictive it fails',
+    );
+    // The evidence shown is the bound that did not pass: it names what is missing.
+    expect(open.evidence.decision).toBe('not-allowed');
+    const undecided = judge('allowed', ['X'], result('unknown', { decision: 'not-allowed' }), granted);
+    expect(undecided.reason).toMatch(/most permissive the policy is itself undecided; at its most restrictive it passes$/);
+    expect(undecided.evidence.decision).toBe('not-allowed');
+    expect(judge('allowed', ['X', 'Y'], granted, notGranted).reason).toMatch(
+      /^cannot be decided before deployment: it depends on X \(why X\); Y \(a value the imported file does not settle\)\. /,
+    );
+  });
+
+  it('with no value bearing on the request, the policy is judged once, as it is', () => {
+    let restrictiveJudged = false;
+    const verdict = withinBounds(
+      'allowed',
+      [],
+      () => notGranted,
+      () => {
+        restrictiveJudged = true;
+        return granted;
+      },
+      reasons,
+    );
+    expect(verdict).toBe(notGranted);
+    expect(restrictiveJudged).toBe(false);
+  });
+});
+
+describe('unresolvedBounds: edges', () => {
+  it('is computed once per policy object, and only for objects', () => {
+    const policy = { Version: '2012-10-17', Statement: [{ Sid: U('s'), Effect: 'Allow' }] };
+    expect(unresolvedBounds(policy)).toBe(unresolvedBounds(policy));
+    expect(unresolvedBounds(null)).toBeUndefined();
+    expect(unresolvedBounds(U('whole policy'))).toBeUndefined();
+  });
+
+  it('a statement unresolved as a whole is Allow everything at most and Deny everything at least', () => {
+    for (const whole of [U('Fn::If IsProd'), { Sid: 'x', Effect: U('Ref Effect') }, [U('nested')]]) {
+      const bounds = unresolvedBounds({ Version: '2012-10-17', Statement: [whole] });
+      const first = (b: unknown) => (b as { Statement: unknown[] }).Statement[0];
+      expect(first(bounds?.permissive)).toEqual({ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' });
+      expect(first(bounds?.restrictive)).toEqual({ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' });
+    }
+  });
+
+  it('a widened statement loses only the Not- entries and condition keys that are unresolved', () => {
+    const allow = {
+      Sid: 'A',
+      Effect: 'Allow',
+      NotPrincipal: { AWS: U('n1'), Service: ['s.amazonaws.com', U('n2')] },
+      NotAction: [U('a1')],
+      NotResource: U('r1'),
+      Principal: '*',
+      Condition: { StringEquals: { 'aws:x': U('c1') }, StringLike: { 'aws:y': 'kept', 'aws:z': [U('c2'), 'v'] }, Bogus: 'not a block' },
+    };
+    const bounds = unresolvedBounds({ Version: '2012-10-17', Statement: [allow] });
+    expect((bounds?.permissive as { Statement: unknown[] }).Statement[0]).toEqual({
+      Sid: 'A',
+      Effect: 'Allow',
+      NotPrincipal: { Service: ['s.amazonaws.com'] },
+      NotAction: 'trailguard:UnresolvedStatement',
+      NotResource: 'arn:aws:trailguard:::unresolved',
+      Principal: '*',
+      Condition: { StringLike: { 'aws:y': 'kept' } },
+    });
+    const onlyUnresolvedCondition = { ...allow, NotPrincipal: { AWS: [U('n3')] }, Condition: { StringEquals: { 'aws:x': U('c1') } } };
+    const narrow = unresolvedBounds({ Version: '2012-10-17', Statement: [onlyUnresolvedCondition] });
+    const widened = (narrow?.permissive as { Statement: Record<string, unknown>[] }).Statement[0];
+    expect(widened?.NotPrincipal).toEqual({ AWS: 'arn:aws:iam::000000000000:root' });
+    expect(widened && 'Condition' in widened).toBe(false);
+  });
+
+  it('a Deny is widened for the requests it may cover; names bear on a request when one of its actions is covered', () => {
+    const deny = { Sid: 'D', Effect: 'Deny', Principal: '*', NotAction: ['kms:Decrypt', U('more')], Resource: '*' };
+    const allow = { Sid: 'A', Effect: 'Allow', Principal: { AWS: U('who') }, Action: 'kms:Decrypt', Resource: '*' };
+    const bounds = unresolvedBounds({ Version: '2012-10-17', Statement: [deny, allow] }) as NonNullable<
+      ReturnType<typeof unresolvedBounds>
+    >;
+    // Widened, the Deny covers every action but kms:Decrypt.
+    expect(relevantNames(bounds, ['kms:DescribeKey'])).toEqual(['more']);
+    expect(relevantNames(bounds, ['kms:Decrypt'])).toEqual(['who']);
+    expect(relevantNames(bounds, ['kms:DescribeKey', 'kms:Decrypt'])).toEqual(['more', 'who']);
+    expect(relevantNames(bounds, ['kms:Encrypt'])).toEqual(['more']);
   });
 });

@@ -176,7 +176,7 @@ Resources:
     });
   });
 
-  it('a replica key has its primary key\'s id in its own Region, and its own policy', () => {
+  it("a replica key has its primary key's id in its own Region, and its own policy", () => {
     const template = `
 Parameters:
   PrimaryKeyArn: { Type: String, Default: "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab" }
@@ -189,7 +189,11 @@ Resources:
 `;
     const { arn, key } = onlyKey(imported(template));
     expect(arn).toBe('arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab');
-    expect(key?.metadata).toMatchObject({ MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA' }, KeyManager: 'CUSTOMER' });
+    expect(key?.metadata).toMatchObject({
+      MultiRegion: true,
+      MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA' },
+      KeyManager: 'CUSTOMER',
+    });
     expect(policyOf(key)).toMatchObject({ Statement: [{ Principal: { AWS: 'arn:aws:iam::111122223333:root' } }] });
   });
 
