@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { combineErrors } from './core/errors.js';
 import type { Finding, Severity } from './core/model.js';
 import { packagePath } from './core/package-root.js';
+import { unresolvedIn } from './core/unresolved.js';
 import { type Documents, evaluateRules } from './evaluate/evaluate-rule.js';
 import { evaluateInWorkers } from './evaluate/parallel.js';
 import { type ImportOptions, importInputs } from './import/import-input.js';
@@ -121,7 +122,7 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
             : evaluateRules(rules, set, documents);
         const located = set.snapshots.some((s) => s.document.locations !== undefined);
         for (const evaluated of chain(gaps, findings)) {
-          const placed = located ? withLocation(evaluated, set) : evaluated;
+          const placed = located ? withLocation(onUnsettledResource(evaluated), set) : evaluated;
           const finding = waived === undefined ? placed : waived.apply(placed);
           summary.add(finding);
           yield finding;
@@ -163,6 +164,22 @@ export function withLocation(finding: Finding, set: SnapshotSet): Finding {
   const own = set.location(finding.resource.id);
   if (own === undefined) return finding;
   return { ...finding, location: { file: own.file, line: own.line, column: own.column, resource: own.resource } };
+}
+
+/**
+ * A policy verdict on a trail whose name an imported template does not settle (its ARN holds an unresolved marker)
+ * is unknown: CloudTrail's requests carry the trail's ARN, which the policy's conditions may name.
+ */
+export function onUnsettledResource(finding: Finding): Finding {
+  const name = unresolvedIn(finding.resource.id);
+  if (name === undefined || (finding.status !== 'pass' && finding.status !== 'fail')) return finding;
+  if (!finding.evidence.assertions?.some((a) => a.details !== undefined)) return finding;
+  const { fix: _fix, ...rest } = finding;
+  return {
+    ...rest,
+    status: 'unknown',
+    message: `Trail ${finding.resource.name ?? finding.resource.id}: cannot judge the key policy before deployment: the trail's name is ${name}, which the template does not settle, and CloudTrail's requests carry the trail's ARN (with a name for it, the policy ${finding.status === 'pass' ? 'passes' : 'fails'}: ${finding.message})`,
+  };
 }
 
 function* chain<T>(...lists: readonly Iterable<T>[]): Generator<T> {

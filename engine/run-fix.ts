@@ -4,7 +4,7 @@ import type { Grantee, PolicyEvidence } from './core/evidence.js';
 import { isPolicyEvidence } from './core/evidence.js';
 import type { AssertionEvidence, Finding, Status } from './core/model.js';
 import { packagePath } from './core/package-root.js';
-import { statementsOf } from './core/policy-statements.js';
+import { defaultKeyPolicy, statementsOf } from './core/policy-statements.js';
 import { evaluateRules } from './evaluate/evaluate-rule.js';
 import type { FindingRef, FixPlan, KeyFix, KeyFixKind } from './fix/fix-plan.js';
 import { KEY_POLICY_LIMIT } from './fix/fix-plan.js';
@@ -234,19 +234,7 @@ export function replacementArn(key: {
 
 /** The account's root delegation, all a new key's policy holds before the fix adds CloudTrail's statements. */
 function rootDelegation(key: KeyToFix): unknown {
-  return {
-    Version: '2012-10-17',
-    Id: 'key-policy',
-    Statement: [
-      {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${key.partition}:iam::${key.account}:root` },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-    ],
-  };
+  return defaultKeyPolicy(key.partition, key.account, 'key-policy');
 }
 
 /**

@@ -22,6 +22,11 @@ export function unresolvedMarker(value: Unresolved): string {
   return `<unresolved: ${value.name}>`;
 }
 
+/** The name of the first unresolved marker inside a text (a trail ARN built from an unresolved name), if any. */
+export function unresolvedIn(text: string): string | undefined {
+  return /<unresolved: (.+?)>/s.exec(text)?.[1];
+}
+
 /** The name an unresolved marker holds, or undefined for any other value. */
 export function unresolvedName(value: unknown): string | undefined {
   return typeof value === 'string' ? MARKER.exec(value)?.[1] : undefined;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../core/errors.js';
-import { Unresolved } from '../core/unresolved.js';
+import { defaultKeyPolicy } from '../core/policy-statements.js';
+import { Unresolved, unresolvedMarker } from '../core/unresolved.js';
 import type { KeyEntry } from '../snapshot/types.js';
 import { conditionValue, containsUnresolved, type IntrinsicContext, NO_VALUE, resolveValue } from './intrinsics.js';
 import { type ImportedSnapshot, SnapshotBuilder } from './snapshot-builder.js';
@@ -372,7 +373,7 @@ function keyEntry(resource: Resource, arn: string, context: IntrinsicContext, al
   const enabled = properties.Enabled !== false && properties.Enabled !== 'false';
   const keyId = arn.split('/').pop() as string;
   let policy = properties.KeyPolicy;
-  if (policy === undefined && resource.Type === KEY) policy = defaultKeyPolicy(context);
+  if (policy === undefined && resource.Type === KEY) policy = defaultKeyPolicy(context.partition, context.account);
   if (typeof policy === 'string' && !(containsUnresolved(policy) instanceof Unresolved)) {
     try {
       policy = JSON.parse(policy);
@@ -426,23 +427,6 @@ function statementPositions(
   return items.flatMap((item, i) => (resolveValue(item, context) === NO_VALUE ? [] : [locate('Statement', i)]));
 }
 
-/** The key policy KMS gives a key created without one: the account's IAM policies decide. */
-function defaultKeyPolicy(context: IntrinsicContext): unknown {
-  return {
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [
-      {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${context.partition}:iam::${context.account}:root` },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-    ],
-  };
-}
-
 /** A trail as DescribeTrails would return it once deployed; its key reference becomes the key's ARN where it can. */
 function trailRecord(
   id: string,
@@ -451,10 +435,15 @@ function trailRecord(
   aliases: ReadonlyMap<string, string[]>,
 ): Record<string, unknown> | undefined {
   const properties = resolveValue(resource.Properties ?? {}, context) as Record<string, unknown>;
-  const name = context.ref(id);
-  const arn = context.getAtt(id, 'Arn');
-  if (typeof name !== 'string' || typeof arn !== 'string') return undefined;
   const { partition, region, account } = context;
+  // A trail whose name the template does not settle is kept, named by its marker, so that it is not silently left
+  // out: its policy verdicts are unknown (CloudTrail's requests carry the trail's ARN).
+  const name = context.ref(id);
+  const arn =
+    name instanceof Unresolved
+      ? `arn:${partition}:cloudtrail:${region}:${account}:trail/${unresolvedMarker(name)}`
+      : context.getAtt(id, 'Arn');
+  if ((typeof name !== 'string' && !(name instanceof Unresolved)) || typeof arn !== 'string') return undefined;
   const trail: Record<string, unknown> = {
     Name: name,
     TrailARN: arn,

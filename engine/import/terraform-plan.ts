@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../core/errors.js';
+import { defaultKeyPolicy } from '../core/policy-statements.js';
 import { Unresolved } from '../core/unresolved.js';
 import { locateInJson } from '../input/json-location.js';
 import type { KeyEntry } from '../snapshot/types.js';
@@ -174,7 +175,8 @@ export function importTerraformPlan(file: { path: string; text: string; sha256: 
         // Left as text: the snapshot loader reports it.
       }
     }
-    if (policy === undefined) policy = defaultPolicy(partition, account);
+    // Without a policy, KMS gives the key its default one.
+    if (policy === undefined) policy = defaultKeyPolicy(partition, account);
     const values = key.values ?? {};
     const enabled = values.is_enabled !== false;
     const entry: KeyEntry = {
@@ -243,22 +245,6 @@ export function importTerraformPlan(file: { path: string; text: string; sha256: 
 
 function stringValue(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function defaultPolicy(partition: string, account: string): unknown {
-  return {
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [
-      {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:${partition}:iam::${account}:root` },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-    ],
-  };
 }
 
 /** Every resource of a module tree, with its JSON Pointer in the plan and what the plan marks known after apply. */

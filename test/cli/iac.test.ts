@@ -135,6 +135,42 @@ describe('check takes a CloudFormation template directly', () => {
     ]);
   });
 
+  it('a trail whose name is not settled is kept, and its policy verdicts are unknown; named, it is judged', async () => {
+    const dir = tempDir();
+    const template = join(dir, 'unnamed.yaml');
+    writeFileSync(
+      template,
+      [
+        'Parameters:',
+        '  TrailName: { Type: String }',
+        'Resources:',
+        '  Key: { Type: AWS::KMS::Key }',
+        '  Trail:',
+        '    Type: AWS::CloudTrail::Trail',
+        '    Properties: { TrailName: !Ref TrailName, S3BucketName: logs, IsLogging: true, KMSKeyId: !GetAtt Key.Arn }',
+        '',
+      ].join('\n'),
+    );
+    const open = resultsOf<Results>((await cli(['check', template, ...AT, '--format', 'json'])).stdout).findings;
+    expect(open.map((f) => [f.ruleId, f.status])).toEqual([
+      ['cloudtrail-sse-kms', 'pass'],
+      ['cloudtrail-key-policy-describe-key', 'unknown'],
+      ['cloudtrail-key-policy-generate-data-key', 'unknown'],
+      ['cloudtrail-key-policy-decrypt', 'unknown'],
+      ['cloudtrail-kms-key-state', 'pass'],
+    ]);
+    expect(open[1]?.message).toContain("the trail's name is Ref TrailName, which the template does not settle");
+    // Twin: named, the default key policy (root only) fails CloudTrail's requests.
+    const named = resultsOf<Results>(
+      (await cli(['check', template, ...AT, '--parameters', 'TrailName=main', '--format', 'json'])).stdout,
+    ).findings;
+    expect(named.filter((f) => f.status === 'fail').map((f) => f.ruleId)).toEqual([
+      'cloudtrail-key-policy-describe-key',
+      'cloudtrail-key-policy-generate-data-key',
+      'cloudtrail-key-policy-decrypt',
+    ]);
+  });
+
   it('a Terraform plan: check reads it directly and points into the plan', async () => {
     const plan = `${FIXTURES}/terraform/policy-document.plan.json`;
     const run = await cli(['check', plan, '--format', 'json']);
