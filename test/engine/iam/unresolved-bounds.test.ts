@@ -297,7 +297,7 @@ describe('unresolvedBounds: edges', () => {
       Condition: { StringEquals: { 'aws:x': U('c1') }, StringLike: { 'aws:y': 'kept', 'aws:z': [U('c2'), 'v'] }, Bogus: 'not a block' },
     };
     const bounds = unresolvedBounds({ Version: '2012-10-17', Statement: [allow] });
-    expect((bounds?.permissive as { Statement: unknown[] }).Statement[0]).toEqual({
+    expect(((bounds?.permissive ?? { Statement: [] }) as { Statement: unknown[] }).Statement[0]).toEqual({
       Sid: 'A',
       Effect: 'Allow',
       NotPrincipal: { Service: ['s.amazonaws.com'] },
@@ -308,7 +308,7 @@ describe('unresolvedBounds: edges', () => {
     });
     const onlyUnresolvedCondition = { ...allow, NotPrincipal: { AWS: [U('n3')] }, Condition: { StringEquals: { 'aws:x': U('c1') } } };
     const narrow = unresolvedBounds({ Version: '2012-10-17', Statement: [onlyUnresolvedCondition] });
-    const widened = (narrow?.permissive as { Statement: Record<string, unknown>[] }).Statement[0];
+    const widened = ((narrow?.permissive ?? { Statement: [] }) as { Statement: Record<string, unknown>[] }).Statement[0];
     expect(widened?.NotPrincipal).toEqual({ AWS: 'arn:aws:iam::000000000000:root' });
     expect(widened && 'Condition' in widened).toBe(false);
   });
