@@ -1,5 +1,6 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml';
 import type { Diagnostic } from '../core/errors.js';
+import { nodeOffset } from '../input/yaml-source.js';
 
 /** Where a part of an infrastructure-as-code file is. */
 export interface SourcePosition {
@@ -95,7 +96,8 @@ export function parseTemplate(file: string, text: string): { source?: TemplateSo
     if (!(error instanceof TemplateShapeError)) throw error;
     return { diagnostics: [{ code: 'template-syntax', file, ...at(error.offset), message: error.message }] };
   }
-  const locate = (path: readonly (string | number)[]) => at(offsetOf(doc.contents, path));
+  // A property is reported where its name is: the line code scanning annotates.
+  const locate = (path: readonly (string | number)[]) => at(nodeOffset(doc.contents, path, { properties: 'key', keyOf: keyText }));
   return { source: { file, data, locate }, diagnostics: [] };
 }
 
@@ -120,27 +122,6 @@ function plain(node: unknown, convert: (node: unknown) => unknown): unknown {
   if (isSeq(node)) return node.items.map(convert);
   if (isScalar(node)) return node.value;
   return null;
-}
-
-function offsetOf(root: unknown, path: readonly (string | number)[]): number {
-  let node: unknown = root;
-  let offset = rangeStart(node) ?? 0;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && keyText(p.key) === String(segment));
-      if (pair === undefined) return offset;
-      node = pair.value;
-      // A property is reported where its name is: the line code scanning annotates.
-      offset = rangeStart(pair.key) ?? offset;
-    } else if (isSeq(node)) {
-      node = node.items[Number(segment)];
-      if (node === undefined) return offset;
-      offset = rangeStart(node) ?? offset;
-    } else {
-      return offset;
-    }
-  }
-  return offset;
 }
 
 /**

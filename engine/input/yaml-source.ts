@@ -1,4 +1,4 @@
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml';
 import type { Diagnostic, ErrorCode } from '../core/errors.js';
 import { pointerSegments } from './schema-validation.js';
 
@@ -32,7 +32,7 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; di
     return { diagnostics: [{ code: 'yaml-syntax', file, line: 1, column: 1, message: `YAML: ${(error as Error).message}` }] };
   }
   const locate = (pointer: string, atKey = false) => {
-    const offset = offsetOf(doc, pointerSegments(pointer), atKey);
+    const offset = nodeOffset(doc.contents, pointerSegments(pointer), { properties: 'value', atKey });
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
@@ -45,19 +45,32 @@ export function parseYaml(file: string, text: string): { source?: YamlSource; di
   return { source: { file, data, locate, problem }, diagnostics: [] };
 }
 
-function offsetOf(doc: Document, segments: readonly string[], atKey: boolean): number {
-  let node: unknown = doc.contents;
+/** How `nodeOffset` finds a property: where it reports one, and how it reads a key. */
+export interface OffsetOptions {
+  /** `value`: a property is where its value starts (its name with `atKey` for the last one); `key`: where its name is. */
+  readonly properties: 'value' | 'key';
+  readonly atKey?: boolean;
+  /** A key as text (default: its YAML value as a string). */
+  readonly keyOf?: (key: Scalar) => string;
+}
+
+/**
+ * The offset of the node a path leads to in a parsed YAML (or JSON) document, or of the nearest part of the path
+ * that exists.
+ */
+export function nodeOffset(root: unknown, segments: readonly (string | number)[], options: OffsetOptions): number {
+  const keyOf = options.keyOf ?? ((key: Scalar) => String(key.value));
+  let node: unknown = root;
   let offset = rangeStart(node) ?? 0;
   for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i] as string;
-    const last = i === segments.length - 1;
+    const segment = String(segments[i]);
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment);
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && keyOf(p.key) === segment);
       if (pair === undefined) return offset;
       const keyStart = rangeStart(pair.key);
-      if (last && atKey && keyStart !== undefined) return keyStart;
+      if (i === segments.length - 1 && options.atKey === true && keyStart !== undefined) return keyStart;
       node = pair.value;
-      offset = rangeStart(node) ?? keyStart ?? offset;
+      offset = (options.properties === 'key' ? keyStart : (rangeStart(node) ?? keyStart)) ?? offset;
     } else if (isSeq(node)) {
       node = node.items[Number(segment)];
       if (node === undefined) return offset;

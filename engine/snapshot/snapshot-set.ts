@@ -39,6 +39,7 @@ export class SnapshotSet {
   private readonly collections = new Map<string, ReadonlyMap<string, CollectionEntry>>();
   private failuresByResource: Map<string, RecordedFailure[]> | undefined;
   private trailsByKey: Map<string, readonly string[]> | undefined;
+  private locations: Map<string, SourceLocation> | undefined;
 
   constructor(snapshots: readonly LoadedSnapshot[]) {
     this.snapshots = snapshots;
@@ -75,11 +76,9 @@ export class SnapshotSet {
 
   /** Where an imported file declares a trail or key (by ARN), when a snapshot was imported from one. */
   location(arn: string): SourceLocation | undefined {
-    for (const snapshot of this.snapshots) {
-      const found = snapshot.document.locations?.[arn];
-      if (found !== undefined) return found;
-    }
-    return undefined;
+    // Asked for each finding: the snapshots' records are merged once (the first snapshot naming an ARN wins).
+    this.locations ??= new Map(this.snapshots.flatMap((s) => Object.entries(s.document.locations ?? {})).reverse());
+    return this.locations.get(arn);
   }
 
   /**
