@@ -253,6 +253,19 @@ describe('bad templates and plans: one located line, exit 2', () => {
     expect(run.stderr).not.toContain('    at ');
   });
 
+  it('a parameters file of the wrong shape is one located line', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'params.json'), '[{"ParameterKey": "Environment"}]');
+    const run = await cli(['check', EXAMPLE, ...AT, '--parameters', join(dir, 'params.json')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `${join(dir, 'params.json')}:1:2 a parameters list holds {"ParameterKey": NAME, "ParameterValue": VALUE} items, as the AWS CLI writes them [usage]\n`,
+    );
+    // Twin: the AWS CLI's own shape is read.
+    writeFileSync(join(dir, 'params.json'), '[{"ParameterKey": "Environment", "ParameterValue": "dev"}]');
+    expect((await cli(['check', EXAMPLE, ...AT, '--parameters', join(dir, 'params.json')])).code).toBe(1);
+  });
+
   it('a syntax error and an unknown tag are reported at their line and column', async () => {
     const dir = tempDir();
     writeFileSync(
