@@ -16,7 +16,7 @@ import type { ImportOptions } from './import/import-input.js';
 import { readTextFile } from './input/read-input.js';
 import type { CompiledRule } from './rules/compiled-rule.js';
 import { loadRulePacks } from './rules/load-rules.js';
-import { loadRunInputs, type RunInputs } from './run-check.js';
+import { loadRunInputs, onUnsettledResource, type RunInputs } from './run-check.js';
 import { inMemorySnapshot } from './snapshot/load-snapshot.js';
 import { SnapshotSet } from './snapshot/snapshot-set.js';
 import type { LoadedSnapshot } from './snapshot/types.js';
@@ -594,8 +594,9 @@ function patch(snapshots: readonly LoadedSnapshot[], policies: ReadonlyMap<strin
   });
 }
 
+/** The findings as `check` gives them: a policy verdict on a trail a template leaves unnamed is unknown there too. */
 function evaluate(snapshots: readonly LoadedSnapshot[], rules: readonly CompiledRule[]): Finding[] {
-  return [...evaluateRules(rules, new SnapshotSet([...snapshots]))];
+  return [...evaluateRules(rules, new SnapshotSet([...snapshots]))].map(onUnsettledResource);
 }
 
 const RANK: Readonly<Record<Status, number>> = { pass: 0, skip: 0, waived: 0, unknown: 1, fail: 2, error: 2 };

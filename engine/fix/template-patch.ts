@@ -1,7 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import { isMap, isSeq, LineCounter, type Node, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, type Node, type Pair, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { statementsOf } from '../core/policy-statements.js';
 import type { SourceLocation } from '../snapshot/types.js';
 
@@ -38,6 +38,10 @@ export function templatePatch(
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
   const policy = doc.getIn(['Resources', location.resource, 'Properties', 'KeyPolicy'], true) as Node | undefined;
+  if (policy === undefined) {
+    const made = withKeyPolicy(text, doc, location.resource, after, deployment, json);
+    return typeof made === 'string' ? made : patchOf(text, made.patched, location);
+  }
   if (!isMap(policy))
     return `the KeyPolicy of ${location.resource} is not written as a mapping (it is built by a function): change it by hand to the policy in policy.json`;
   const list = (policy as YAMLMap).get('Statement', true) as Node | undefined;
@@ -93,10 +97,61 @@ export function templatePatch(
     const end = lineEnd(text, last.range?.[1] ?? firstStart);
     patched = `${text.slice(0, firstLine)}${pieces.join('')}${text.slice(end)}`;
   }
+  return patchOf(text, patched, location);
+}
+
+function patchOf(text: string, patched: string, location: SourceLocation): TemplatePatch {
   const relativeName = relative(process.cwd(), location.file);
   const name = (relativeName.startsWith('..') || isAbsolute(relativeName) ? location.file : relativeName).replaceAll('\\', '/');
   const patch = createTwoFilesPatch(`a/${name}`, `b/${name}`, text, patched, undefined, undefined, { context: 3 }).replace(/^=+\n/, '');
   return { file: location.file, patch, patched };
+}
+
+/**
+ * The template with a KeyPolicy given to a key that declares none (KMS gives such a key its default policy, which
+ * the fixed policy keeps): added as the last of its Properties, or with a Properties of its own when it has none.
+ */
+function withKeyPolicy(
+  text: string,
+  doc: Document,
+  resource: string,
+  after: unknown,
+  d: Deployment,
+  json: boolean,
+): { patched: string } | string {
+  const node = doc.getIn(['Resources', resource], true) as Node | undefined;
+  const properties = doc.getIn(['Resources', resource, 'Properties'], true) as Node | undefined;
+  const target = properties === undefined ? node : properties;
+  if (!isMap(target))
+    return `the Properties of ${resource} are not written as a mapping: give it a KeyPolicy by hand with the policy in policy.json`;
+  const [name, value] = properties === undefined ? ['Properties', { KeyPolicy: after }] : ['KeyPolicy', after];
+  const map = target as YAMLMap;
+  const pairs = map.items as Pair<Node, Node | null>[];
+  const last = pairs[pairs.length - 1];
+  const lastEnd = last?.value?.range?.[1] ?? last?.key?.range?.[1];
+  if (json || map.flow === true) {
+    const [start, end] = map.range ?? [0, 0];
+    const close = text.lastIndexOf('}', end);
+    if (lastEnd === undefined) {
+      const pad = indentOf(text, start) + 2;
+      return { patched: `${text.slice(0, start)}{ ${JSON.stringify(name)}: ${jsonItem(value, d, pad)} }${text.slice(close + 1)}` };
+    }
+    // A map written across lines gets the entry on a line of its own, under the last one; one written on a line
+    // gets it on that line.
+    const keyStart = last?.key?.range?.[0] ?? start;
+    const ownLine = lineStart(text, keyStart) !== lineStart(text, start);
+    const pad = ownLine ? keyStart - lineStart(text, keyStart) : indentOf(text, start) + 2;
+    const entry = `${JSON.stringify(name)}: ${jsonItem(value, d, pad)}`;
+    return { patched: `${text.slice(0, lastEnd)},${ownLine ? `\n${' '.repeat(pad)}` : ' '}${entry}${text.slice(lastEnd)}` };
+  }
+  const firstKey = (pairs[0]?.key as Node | undefined)?.range?.[0];
+  if (firstKey === undefined || lastEnd === undefined)
+    return `${resource} is not written as a mapping: give it a KeyPolicy by hand with the policy in policy.json`;
+  const pad = firstKey - lineStart(text, firstKey);
+  const at = lineEnd(text, lastEnd);
+  const lines = [`${' '.repeat(pad)}${name}:`, ...yamlLines(value, d, pad + 2)];
+  const newline = at > 0 && text[at - 1] !== '\n' ? '\n' : '';
+  return { patched: `${text.slice(0, at)}${newline}${lines.map((l) => `${l}\n`).join('')}${text.slice(at)}` };
 }
 
 function lineStart(text: string, offset: number): number {
@@ -178,6 +233,14 @@ function yamlScalar(value: unknown, d: Deployment): string {
   return JSON.stringify(value);
 }
 
+/** A mapping key YAML reads as the same text written plain. */
+const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
+/**
+ * Words YAML 1.1 (CloudFormation's, and cfn-lint's) reads as null or a boolean, whatever their case: the IAM
+ * condition operator `Null` is one, and written plain it is a null key cfn-lint rejects (E0000).
+ */
+const YAML_WORDS = /^(null|true|false|yes|no|on|off|y|n)$/i;
+
 function yamlLines(value: unknown, d: Deployment, indent: number): string[] {
   const pad = ' '.repeat(indent);
   if (Array.isArray(value)) {
@@ -189,10 +252,11 @@ function yamlLines(value: unknown, d: Deployment, indent: number): string[] {
   }
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([key, item]) => {
-      const name = /^[A-Za-z][A-Za-z0-9_]*$/.test(key) ? key : JSON.stringify(key);
-      if (item !== null && typeof item === 'object' && (!Array.isArray(item) || item.length > 0))
+      const name = PLAIN_KEY.test(key) && !YAML_WORDS.test(key) ? key : JSON.stringify(key);
+      if (item !== null && typeof item === 'object' && Object.keys(item).length > 0)
         return [`${pad}${name}:`, ...yamlLines(item, d, indent + 2)];
-      return [`${pad}${name}: ${Array.isArray(item) ? '[]' : yamlScalar(item, d)}`];
+      if (item !== null && typeof item === 'object') return [`${pad}${name}: ${Array.isArray(item) ? '[]' : '{}'}`];
+      return [`${pad}${name}: ${yamlScalar(item, d)}`];
     });
   }
   return [`${pad}${yamlScalar(value, d)}`];

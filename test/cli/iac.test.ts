@@ -44,6 +44,13 @@ function statuses(text: string): Record<string, string> {
   return Object.fromEntries(results.findings.map((f) => [`${f.ruleId} ${f.resource.name ?? f.resource.id}`, f.status]));
 }
 
+/** cfn-lint (installed by .ci/run) finds nothing wrong with the template; without it, only outside CI, this is skipped. */
+function cfnLintAccepts(file: string): void {
+  if (!lintAvailable && process.env.CI !== 'true') return;
+  const lint = spawnSync('cfn-lint', [file], { encoding: 'utf8' });
+  expect(lint.status, lint.stdout + lint.stderr).toBe(0);
+}
+
 describe('check takes a CloudFormation template directly', () => {
   it('passes the example as deployed to prod, fails it in dev, and SARIF annotates the KeyPolicy line', async () => {
     const prod = await cli(['check', EXAMPLE, ...AT, '--format', 'sarif']);
@@ -204,10 +211,7 @@ describe('fix writes the change into the template', () => {
     expect(applied.status, applied.stderr).toBe(0);
     const after = await cli(['check', 'org-trail.json', ...AT], { cwd: dir });
     expect(after.code, after.stdout).toBe(0);
-    if (spawnSync('python3', ['-c', 'import cfnlint'], { stdio: 'ignore' }).status === 0 || process.env.CI === 'true') {
-      const lint = spawnSync('cfn-lint', [join(dir, 'org-trail.json')], { encoding: 'utf8' });
-      expect(lint.status, lint.stdout + lint.stderr).toBe(0);
-    }
+    cfnLintAccepts(join(dir, 'org-trail.json'));
   });
 
   it('a YAML template keeps its !If items and comments; --apply refuses templates', async () => {
@@ -219,13 +223,89 @@ describe('fix writes the change into the template', () => {
     const patch = readFileSync(join(dir, 'fixes', folder, 'template.patch'), 'utf8');
     expect(patch.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
     expect(patch).toContain('+              AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"');
+    // The IAM operator Null is written quoted: plain, YAML 1.1 reads it as a null key, which cfn-lint rejects.
+    expect(patch).toContain('+              "Null":');
     expect(spawnSync('git', ['apply', join('fixes', folder, 'template.patch')], { cwd: dir }).status).toBe(0);
+    cfnLintAccepts(join(dir, 't.yaml'));
     expect((await cli(['check', 't.yaml', ...AT, '--parameters', 'Environment=dev'], { cwd: dir })).code).toBe(0);
     expect((await cli(['check', 't.yaml', ...AT, '--parameters', 'Environment=prod'], { cwd: dir })).code).toBe(0);
     const apply = await cli(['fix', 't.yaml', ...AT, '--apply', '--yes'], { cwd: dir });
     expect(apply.code).toBe(2);
     expect(apply.stderr).toMatch(/^trailguard: --apply writes key policies into an account, and these inputs are templates or plans/);
     expect(existsSync(join(dir, 'fixes', folder, 'template.patch'))).toBe(true);
+  });
+});
+
+describe('fix gives a KeyPolicy to a key that declares none (KMS gave it the default policy)', () => {
+  const trail = (key: string) =>
+    `Trail: { Type: AWS::CloudTrail::Trail, Properties: { TrailName: main, S3BucketName: logs, IsLogging: true, KMSKeyId: ${key} } }`;
+  const yamlBlock = (properties: string[]) =>
+    ['Resources:', '  Key:', '    Type: AWS::KMS::Key', ...properties, `  ${trail('!GetAtt Key.Arn')}`, ''].join('\n');
+  const json = (properties: object | undefined) =>
+    `${JSON.stringify(
+      {
+        Resources: {
+          Key: { Type: 'AWS::KMS::Key', ...(properties === undefined ? {} : { Properties: properties }) },
+          Trail: {
+            Type: 'AWS::CloudTrail::Trail',
+            Properties: { TrailName: 'main', S3BucketName: 'logs', IsLogging: true, KMSKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } },
+          },
+        },
+      },
+      null,
+      2,
+    )}\n`;
+  it.each([
+    [
+      't.yaml',
+      'YAML, Properties without a KeyPolicy',
+      yamlBlock(['    Properties:', '      Description: logs # kept', '      EnableKeyRotation: true']),
+    ],
+    ['t.yaml', 'YAML, no Properties', yamlBlock([])],
+    ['t.yaml', 'YAML, a flow mapping', ['Resources:', '  Key: { Type: AWS::KMS::Key }', `  ${trail('!GetAtt Key.Arn')}`, ''].join('\n')],
+    ['t.json', 'JSON, Properties without a KeyPolicy', json({ EnableKeyRotation: true })],
+    ['t.json', 'JSON, no Properties', json(undefined)],
+  ])('%s, %s: a patch git apply takes, after which the template passes and cfn-lint accepts it', async (name, _shape, text) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, name), text);
+    expect((await cli(['check', name, ...AT], { cwd: dir })).code).toBe(1);
+    const fix = await cli(['fix', name, ...AT, '--out-dir', 'fixes'], { cwd: dir });
+    expect(fix.code, fix.stdout + fix.stderr).toBe(0);
+    expect(fix.stdout).toMatch(/\(Key\): \$ git apply fixes\/01-[0-9a-f-]+\/template\.patch/);
+    const folder = readdirSync(join(dir, 'fixes')).find((f) => /^01-/.test(f)) as string;
+    const patch = readFileSync(join(dir, 'fixes', folder, 'template.patch'), 'utf8');
+    // Nothing the template wrote is taken away; the account is the template's own.
+    expect(
+      patch.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---') && !/^- *(Key:|"Key"|"Type"|"EnableKeyRotation")/.test(l)),
+    ).toEqual([]);
+    expect(patch).not.toContain('111122223333');
+    const applied = spawnSync('git', ['apply', join('fixes', folder, 'template.patch')], { cwd: dir, encoding: 'utf8' });
+    expect(applied.status, applied.stderr).toBe(0);
+    const after = await cli(['check', name, ...AT], { cwd: dir });
+    expect(after.code, after.stdout).toBe(0);
+    if (name.endsWith('.yaml') && text.includes('# kept'))
+      expect(readFileSync(join(dir, name), 'utf8')).toContain('Description: logs # kept');
+    cfnLintAccepts(join(dir, name));
+  });
+
+  it('twin: a trail the template leaves unnamed has unknown verdicts, and fix proposes nothing for them, as check says', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 't.yaml'),
+      [
+        'Parameters:',
+        '  TrailName: { Type: String }',
+        'Resources:',
+        '  Key: { Type: AWS::KMS::Key }',
+        `  ${trail('!GetAtt Key.Arn').replace('TrailName: main', 'TrailName: !Ref TrailName')}`,
+        '',
+      ].join('\n'),
+    );
+    const fix = await cli(['fix', 't.yaml', ...AT, '--out-dir', 'fixes'], { cwd: dir });
+    expect(fix.code, fix.stderr).toBe(0);
+    expect(fix.stdout).toContain('Nothing to fix');
+    const named = await cli(['fix', 't.yaml', ...AT, '--parameters', 'TrailName=main', '--out-dir', 'named'], { cwd: dir });
+    expect(named.stdout).toContain('3 failing finding(s) resolved by 1 proven fix(es)');
   });
 });
 
