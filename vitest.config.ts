@@ -9,6 +9,9 @@ export default defineConfig({
     maxWorkers: 3,
     environment: 'node',
     testTimeout: 30_000,
+    // Hooks start moto and Chromium, make large snapshots and remove temporary folders: on a busy CI machine these
+    // can outlast vitest's 10 s default, which failed a run whose every test had passed.
+    hookTimeout: 60_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -148,14 +148,23 @@ export async function prepareCheck(request: CheckRequest): Promise<PreparedCheck
 export function withLocation(finding: Finding, set: SnapshotSet): Finding {
   const policyKey = finding.evidence.assertions?.find((a) => a.details !== undefined && a.document !== undefined)?.document;
   const key = policyKey === undefined ? undefined : set.location(policyKey);
-  if (key?.policy !== undefined) {
-    const location = { file: key.file, ...key.policy, resource: key.resource };
+  if (key !== undefined) {
+    const location = {
+      file: key.file,
+      line: key.policy?.line ?? key.line,
+      column: key.policy?.column ?? key.column,
+      resource: key.resource,
+    };
+    const change =
+      key.policy === undefined
+        ? 'give it a KeyPolicy there (it declares none: KMS gave it the default policy) that keeps the default statement and adds this one'
+        : 'add the statement to its KeyPolicy there';
     // A key a template declares changes with the template: put-key-policy would be undone by the next deployment.
     const fix =
       finding.fix === undefined || finding.fix.statement === undefined
         ? finding.fix
         : {
-            summary: `${finding.fix.summary} The key is declared in ${key.file}:${key.line} (${key.resource}): add the statement to its KeyPolicy there (trailguard fix writes the change as a patch of the file).`,
+            summary: `${finding.fix.summary} The key is declared in ${key.file}:${key.line} (${key.resource}): ${change} (trailguard fix writes the change as a patch of the file).`,
             statement: finding.fix.statement,
             ...(finding.fix.document === undefined ? {} : { document: finding.fix.document }),
           };

@@ -355,7 +355,12 @@ function addTemplate(template: Template, builder: SnapshotBuilder): void {
       builder.addKey(
         arn,
         entry,
-        { ...where, policy: source.locate(policyPath), ...(statements === undefined ? {} : { statements }) },
+        {
+          ...where,
+          // A key without a KeyPolicy (KMS gives it the default policy) has no policy position: findings point at the key.
+          ...(resource.Properties?.KeyPolicy === undefined ? {} : { policy: source.locate(policyPath) }),
+          ...(statements === undefined ? {} : { statements }),
+        },
         source,
         policyPath,
       );

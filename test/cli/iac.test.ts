@@ -31,6 +31,7 @@ interface Results {
     readonly message: string;
     readonly resource: { readonly id: string; readonly name?: string };
     readonly location?: unknown;
+    readonly fix?: { readonly summary: string };
   }[];
 }
 
@@ -268,7 +269,14 @@ describe('fix gives a KeyPolicy to a key that declares none (KMS gave it the def
   ])('%s, %s: a patch git apply takes, after which the template passes and cfn-lint accepts it', async (name, _shape, text) => {
     const dir = tempDir();
     writeFileSync(join(dir, name), text);
-    expect((await cli(['check', name, ...AT], { cwd: dir })).code).toBe(1);
+    const before = await cli(['check', name, ...AT, '--format', 'json'], { cwd: dir });
+    expect(before.code).toBe(1);
+    // The failing policy findings point at the key, and say the change is a KeyPolicy to give it.
+    const failing = resultsOf<Results>(before.stdout).findings.filter((f) => f.status === 'fail');
+    expect(failing.map((f) => (f.location as { resource: string }).resource)).toEqual(['Key', 'Key', 'Key']);
+    expect(failing.map((f) => f.fix?.summary)).toEqual(
+      failing.map(() => expect.stringContaining('(Key): give it a KeyPolicy there (it declares none')),
+    );
     const fix = await cli(['fix', name, ...AT, '--out-dir', 'fixes'], { cwd: dir });
     expect(fix.code, fix.stdout + fix.stderr).toBe(0);
     expect(fix.stdout).toMatch(/\(Key\): \$ git apply fixes\/01-[0-9a-f-]+\/template\.patch/);

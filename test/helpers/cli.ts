@@ -28,11 +28,10 @@ export function cli(args: readonly string[], options: { cwd?: string; env?: Node
 
 const made: string[] = [];
 // Registered while the test file that imports this helper is collected: its folders go when its tests end, so
-// runs do not pile them up in /tmp. Removing a folder of many files can outlast vitest's 10 s hook default on a
-// busy CI machine: it gets a minute.
+// runs do not pile them up in /tmp.
 afterAll(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+});
 
 /** A fresh folder under the system's temporary folder, removed when the test file's tests end. */
 export function tempDir(): string {
