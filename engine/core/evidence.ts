@@ -98,6 +98,8 @@ export interface PolicyQueryEvidence {
   /** The grantees the assertion does not accept (their `who`). */
   readonly violations?: readonly string[];
   readonly policyProblems?: readonly string[];
+  /** Values of the policy an imported template or plan does not settle, with why: the verdict holds whatever they are, or is unknown. */
+  readonly unresolved?: readonly { readonly name: string; readonly reason: string }[];
 }
 
 /** Whether operator evidence is `iam-policy`'s (a decision on one request) rather than a policy query's. */

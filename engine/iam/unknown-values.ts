@@ -105,9 +105,10 @@ export function optionsFor(clauses: readonly ConditionClause[], mayBeAbsent: boo
     for (const value of clause.values) for (const v of representatives(clause.base, value)) values.add(v);
     if (clause.base === 'IpAddress' || clause.base === 'NotIpAddress') other = OTHER_IP;
   }
-  // A Bool or Null condition tells only true, false and absence apart: no third value exists.
+  // A Bool or Null condition tells only true, false and absence apart: no third value exists. A Null condition has
+  // no operand to take a value from, so when only Null conditions read the key, some value stands for "present".
   // (A key read only through a policy variable has no clause of its own: it is tried as some value, and absent.)
-  if (clauses.length === 0 || !clauses.every((c) => c.base === 'Bool' || c.base === 'Null')) values.add(other);
+  if (values.size === 0 || !clauses.every((c) => c.base === 'Bool' || c.base === 'Null')) values.add(other);
   const options: (ContextValue | undefined)[] = [...values].map((v) => (isListKey(clauses) ? [v] : v));
   if (mayBeAbsent) options.push(undefined);
   return options;

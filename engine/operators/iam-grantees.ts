@@ -2,10 +2,12 @@ import type { Grantee, PolicyQueryEvidence } from '../core/evidence.js';
 import { statementLabel } from '../core/evidence.js';
 import { compileWildcard } from '../core/wildcard.js';
 import { parsePolicy } from '../iam/parse-policy.js';
+import { relevantNames, unresolvedBounds } from '../iam/unresolved-worlds.js';
 import { whoCan } from '../iam/who-can.js';
 import { show } from './helpers.js';
+import { type Bounded, withinBounds } from './iam-policy.js';
 import { compileRequest, REQUEST_PROPERTIES } from './iam-request.js';
-import { OperatorOptionsError, type OperatorResult, type ValueOperator } from './types.js';
+import { OperatorOptionsError, type ValueOperator } from './types.js';
 
 const TEMPLATE = { type: 'string' };
 const LISTED = 10;
@@ -52,43 +54,63 @@ export const iamGrantees: ValueOperator = {
       if (value === null || value === undefined)
         return { status: 'unknown', reason: 'has no policy document to evaluate (it was not collected)' };
       if (typeof value !== 'object' || Array.isArray(value)) return { status: 'fail', reason: `is ${show(value)}, not a policy document` };
-      const policy = parsePolicy(value);
       const action = compiled.action.render(scope);
-      const query = whoCan(policy, {
-        action,
-        request: compiled.forResource(scope, policy, run.organisation, false),
-        without: without.map((k) => k.render(scope)),
-        viaService: viaService?.render(scope) || undefined,
-        partition: partition.render(scope) || 'aws',
-      });
       const accepted = only === undefined ? undefined : acceptedList(only(scope));
-      const judged = options.ignoreServices === true ? { ...query, grantees: query.grantees.filter((g) => g.kind !== 'service') } : query;
       const refused = (g: Grantee) =>
         options.none === true || (options.noWildcard === true && g.kind === 'anyone') || (accepted !== undefined && !accepts(accepted, g));
-      return judge(judged, refused, accepted);
+      const query = (document: unknown): Bounded<PolicyQueryEvidence> => {
+        const policy = parsePolicy(document);
+        const found = whoCan(policy, {
+          action,
+          request: compiled.forResource(scope, policy, run.organisation, false),
+          without: without.map((k) => k.render(scope)),
+          viaService: viaService?.render(scope) || undefined,
+          partition: partition.render(scope) || 'aws',
+        });
+        const judged = options.ignoreServices === true ? { ...found, grantees: found.grantees.filter((g) => g.kind !== 'service') } : found;
+        return judge(judged, refused, accepted);
+      };
+      // A policy with values an imported template does not settle: a grant can only widen as they widen, so the
+      // query is judged at its two bounds, as iam-policy judges a request that must not be allowed.
+      const bounds = unresolvedBounds(value);
+      const result =
+        bounds === undefined
+          ? query(value)
+          : withinBounds<PolicyQueryEvidence>(
+              'not-allowed',
+              relevantNames(bounds, [action]),
+              () => query(bounds.permissive),
+              () => query(bounds.restrictive),
+              run.unresolvedReason,
+            );
+      return { status: result.status, reason: result.reason, details: result.evidence };
     };
   },
 };
 
-function judge(query: PolicyQueryEvidence, refused: (g: Grantee) => boolean, accepted: readonly string[] | undefined): OperatorResult {
+function judge(
+  query: PolicyQueryEvidence,
+  refused: (g: Grantee) => boolean,
+  accepted: readonly string[] | undefined,
+): Bounded<PolicyQueryEvidence> {
   const violations = query.grantees.filter(refused);
   const details: PolicyQueryEvidence = violations.length === 0 ? query : { ...query, violations: violations.map((g) => g.who) };
   const granted = violations.filter((g) => g.status === 'granted');
   const expected = accepted === undefined ? '' : `, which is not one of ${accepted.length === 0 ? '(none)' : accepted.join(', ')}`;
   if (granted.length > 0)
-    return { status: 'fail', reason: `grants ${query.action} to ${list(granted.map(described))}${expected}`, details };
+    return { status: 'fail', reason: `grants ${query.action} to ${list(granted.map(described))}${expected}`, evidence: details };
   if (violations.length > 0)
     return {
       status: 'unknown',
       reason: `cannot be decided from the snapshot: it may grant ${query.action} to ${list(violations.map(described))}`,
-      details,
+      evidence: details,
     };
-  if (query.grantees.length === 0) return { status: 'pass', reason: `grants ${query.action} to no one`, details };
+  if (query.grantees.length === 0) return { status: 'pass', reason: `grants ${query.action} to no one`, evidence: details };
   const whom = list(query.grantees.map((g) => g.who));
   return {
     status: 'pass',
     reason: `grants ${query.action} only to ${whom}${accepted === undefined ? '' : ', each of them accepted'}`,
-    details,
+    evidence: details,
   };
 }
 

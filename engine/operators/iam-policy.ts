@@ -172,25 +172,25 @@ function compileProbe(spec: Record<string, unknown>, context: CompileContext): (
  * by the permissive one; a fail, the request not granted by the permissive policy or a probe granted by the
  * restrictive one. The other expectations are one-sided.
  */
-export function withinBounds(
+export function withinBounds<E extends BoundEvidence>(
   expect: PolicyCheck['expect'],
   names: readonly string[],
-  judgePermissive: () => PolicyCheckResult,
-  judgeRestrictive: () => PolicyCheckResult,
+  judgePermissive: () => Bounded<E>,
+  judgeRestrictive: () => Bounded<E>,
   reasonOf: ((name: string) => string | undefined) | undefined,
-): PolicyCheckResult {
+): Bounded<E> {
   const permissive = judgePermissive();
   // No unresolved value bears on the request: both bounds are the policy as far as it goes.
   if (names.length === 0) return permissive;
   const restrictive = judgeRestrictive();
   const unresolved = names.map((name) => ({ name, reason: reasonOf?.(name) ?? 'a value the imported file does not settle' }));
   const whatever = `whatever ${names.join(', ')} ${names.length === 1 ? 'turns out to be' : 'turn out to be'}`;
-  const settled = (result: PolicyCheckResult): PolicyCheckResult => ({
+  const settled = (result: Bounded<E>): Bounded<E> => ({
     status: result.status,
     reason: `${result.reason} (${whatever})`,
     evidence: { ...result.evidence, unresolved },
   });
-  const leaks = (result: PolicyCheckResult) => result.evidence.probes?.some((p) => p.allowed) === true;
+  const leaks = (result: Bounded<E>) => result.evidence.probes?.some((p) => p.allowed) === true;
   if (expect === 'allowed') {
     if (permissive.status === 'pass' && restrictive.status === 'pass') return settled(restrictive);
     if (permissive.status === 'fail' && permissive.evidence.decision !== 'allowed') return settled(permissive);
@@ -208,7 +208,24 @@ export function withinBounds(
   };
 }
 
+/**
+ * What {@link withinBounds} reads of a bound's evidence: an `iam-policy` decision with its probes, or a policy
+ * query's grantees (which have neither); it adds the unresolved values with their reasons.
+ */
+interface BoundEvidence {
+  readonly decision?: string;
+  readonly probes?: readonly { readonly allowed: boolean }[];
+  readonly unresolved?: readonly { readonly name: string; readonly reason: string }[];
+}
+
+/** A verdict on one bound of a policy (an `iam-policy` check or a policy query), with its evidence. */
+export interface Bounded<E extends BoundEvidence> {
+  readonly status: 'pass' | 'fail' | 'unknown';
+  readonly reason: string;
+  readonly evidence: E;
+}
+
 /** A bound's verdict in a word: its reason would quote the stand-in values the bound put in place of the unresolved ones. */
-function verdictWords(result: PolicyCheckResult): string {
+function verdictWords(result: Bounded<BoundEvidence>): string {
   return result.status === 'pass' ? 'passes' : result.status === 'fail' ? 'fails' : 'is itself undecided';
 }

@@ -139,11 +139,12 @@ describe('the values tried for each condition operator', () => {
     expect(optionsFor(operator)).toEqual([...values, OTHER_VALUE, undefined]);
   });
 
-  it('IP operators try the network address and an address outside; Bool and Null only true, false and absence', () => {
+  it('IP operators try the network address and an address outside; Bool tries true, false and absence; Null, present and absent', () => {
     expect(optionsFor('IpAddress')).toEqual(['10.0.0.0', '198.51.100.77', undefined]);
     expect(optionsFor('NotIpAddress')).toEqual(['10.0.0.0', '198.51.100.77', undefined]);
     expect(optionsFor('Bool')).toEqual(['true', 'false', undefined]);
-    expect(optionsFor('Null')).toEqual([undefined]);
+    // Null has no operand to take a value from: some value stands for the key being present (Null "false").
+    expect(optionsFor('Null')).toEqual([OTHER_VALUE, undefined]);
   });
 
   it('epoch seconds are read as a date; a value that is no number or date adds nothing', () => {

@@ -1,8 +1,23 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evaluateRules } from '../../../engine/evaluate/evaluate-rule.js';
 import type { PolicyCheckResult } from '../../../engine/iam/check-policy.js';
 import { relevantNames, unresolvedBounds } from '../../../engine/iam/unresolved-worlds.js';
 import { withinBounds } from '../../../engine/operators/iam-policy.js';
-import { ACCOUNT, byRule, ENABLED_KEY_METADATA, KEY_ARN, runBuiltIn, snapshot, trail } from '../../helpers/engine.js';
+import { loadRulePacks } from '../../../engine/rules/load-rules.js';
+import { SnapshotSet } from '../../../engine/snapshot/snapshot-set.js';
+import { ROOT as REPO } from '../../helpers/cli.js';
+import {
+  ACCOUNT,
+  byRule,
+  ENABLED_KEY_METADATA,
+  KEY_ARN,
+  OTHER_ACCOUNT,
+  runBuiltIn,
+  snapshot,
+  TRAIL_ARN,
+  trail,
+} from '../../helpers/engine.js';
 
 /**
  * Values an imported template does not settle (`<unresolved: NAME>`) decide nothing: a verdict that rests on one is
@@ -182,6 +197,50 @@ describe('the bounds of a policy', () => {
 
   it('a policy without markers has no bounds: it is judged as it is', () => {
     expect(unresolvedBounds({ Version: '2012-10-17', Statement: [ROOT] })).toBeUndefined();
+  });
+});
+
+describe('a policy query (iam-grantees) over unresolved values: who may decrypt the logs', () => {
+  async function foreignDecrypt(statements: readonly unknown[]) {
+    const [pack] = await loadRulePacks([join(REPO, 'examples', 'audit-pack')]);
+    const rule = pack?.rules.filter((r) => r.info.id === 'trail-key-no-foreign-decrypt') ?? [];
+    const keys = { [KEY_ARN]: { metadata: ENABLED_KEY_METADATA, policy: { Version: '2012-10-17', Statement: statements } } };
+    const set = new SnapshotSet([snapshot({ trails: [trail()], keys, collection: { source: 'cloudformation' } })]);
+    return [...evaluateRules(rule, set)].find((f) => f.resource.id === TRAIL_ARN);
+  }
+  const denyOutside = (account: string) => ({
+    Sid: 'Outside',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 'kms:Decrypt',
+    Resource: '*',
+    Condition: { StringNotEquals: { 'aws:PrincipalAccount': account } },
+  });
+
+  it('an unresolved reader is unknown, naming it; settled in the account it passes, in another account it fails', async () => {
+    const open = await foreignDecrypt([ROOT, decrypt(U('Ref AuditRoleArn'))]);
+    expect(open?.status).toBe('unknown');
+    expect(open?.message).toContain('it depends on Ref AuditRoleArn');
+    expect((await foreignDecrypt([ROOT, decrypt(READER)]))?.status).toBe('pass');
+    const foreign = await foreignDecrypt([ROOT, decrypt(`arn:aws:iam::${OTHER_ACCOUNT}:role/LogReader`)]);
+    expect(foreign?.status).toBe('fail');
+    expect(foreign?.message).toContain(`grants kms:Decrypt to arn:aws:iam::${OTHER_ACCOUNT}:role/LogReader`);
+  });
+
+  it('a Deny on an unresolved value cannot settle a grant it may not cover; settled to cover it, it passes', async () => {
+    const foreignReader = decrypt(`arn:aws:iam::${OTHER_ACCOUNT}:role/LogReader`);
+    const open = await foreignDecrypt([ROOT, foreignReader, denyOutside(U('Ref TrustedAccount'))]);
+    expect(open?.status).toBe('unknown');
+    expect(open?.message).toContain('it depends on Ref TrustedAccount');
+    expect((await foreignDecrypt([ROOT, foreignReader, denyOutside(ACCOUNT)]))?.status).toBe('pass');
+  });
+
+  it('a value in a statement for other actions bears on nothing: the verdict stands', async () => {
+    const admin = { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: U('Ref AdminRoleArn') }, Action: 'kms:PutKeyPolicy', Resource: '*' };
+    const settled = await foreignDecrypt([ROOT, decrypt(READER), admin]);
+    expect(settled?.status).toBe('pass');
+    // Twin: the same value on the decrypt grant bears on it.
+    expect((await foreignDecrypt([ROOT, decrypt(READER), { ...admin, Action: 'kms:Decrypt' }]))?.status).toBe('unknown');
   });
 });
 

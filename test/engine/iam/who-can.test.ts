@@ -108,6 +108,16 @@ describe('iam-grantees: who the policy grants a request to', () => {
     expect((await query(ONLY_OWN, [ROOT, always])).status).toBe('fail');
   });
 
+  it('a grant only when the encryption context is present (Null "false", CloudTrail\'s decrypt statement) is a grant; twin: only when it is absent, under `without`, is none', async () => {
+    const present = { ...crossAccount, Condition: { Null: { [EC]: 'false' } } };
+    const f = await query(ONLY_OWN, [ROOT, present]);
+    expect(f.status).toBe('fail');
+    expect(f.message).toContain(`when Null ${EC} "false"`);
+    // Twin: a request that carries no encryption context never meets it.
+    const without = `{ action: kms:Decrypt, resource: "{{key.arn}}", key: "{{key}}", without: ["${EC}"] }`;
+    expect((await query(ONLY_OWN, [ROOT, present], without)).status).toBe('pass');
+  });
+
   it('a wildcard principal stands for any account the policy does not name; twin: one confined to the own account', async () => {
     const open = { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' };
     const f = await query('noWildcard: true', [ROOT, open]);
@@ -204,6 +214,8 @@ describe('iam-grantees: who the policy grants a request to', () => {
   it('a policy that was not collected is unknown; one that is not a document fails', async () => {
     const missing = await query(ONLY_OWN, { policy: null });
     expect([missing.status, missing.message]).toEqual(['unknown', 'has no policy document to evaluate (it was not collected)']);
+    const absent = await query(ONLY_OWN, { policy: undefined });
+    expect([absent.status, absent.message]).toEqual(['unknown', 'has no policy document to evaluate (it was not collected)']);
     const text = await query(ONLY_OWN, { policy: 'Allow everyone' });
     expect([text.status, text.message]).toEqual(['fail', 'is "Allow everyone", not a policy document']);
   });
